@@ -1,0 +1,127 @@
+"""The built-in interviewer: question banks shipped as data, no network, no key.
+
+It asks one question at a time from the topic's bank, never the same one twice in an
+interview, follows up once when an answer is short or misses most key points, and closes
+after the configured number of questions.
+"""
+import json
+import random
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import List, Optional
+
+from chalicelib.interviewers.base import InterviewContext, InterviewerReply
+
+DATA_DIR = Path(__file__).resolve().parent.parent / 'data'
+# Korean packs more meaning into a character than English, so "short" differs by language.
+SHORT_ANSWER_CHARS = {'ko': 25, 'en': 60}
+WEAK_COVERAGE = 0.34
+GOOD_COVERAGE = 0.5
+
+
+@lru_cache(maxsize=1)
+def topics() -> dict:
+    """Every built-in topic by id, loaded once per container."""
+    loaded = {}
+    for path in sorted((DATA_DIR / 'topics').glob('*.json')):
+        topic = json.loads(path.read_text(encoding='utf-8'))
+        loaded[topic['id']] = topic
+    return loaded
+
+
+@lru_cache(maxsize=1)
+def phrases() -> dict:
+    return json.loads((DATA_DIR / 'phrases.json').read_text(encoding='utf-8'))
+
+
+def resolve_topic(text: Optional[str]) -> dict:
+    """The built-in topic a free-text topic names (by id, title or alias), else `general`."""
+    bank = topics()
+    needle = (text or '').strip().lower()
+    if needle in bank:
+        return bank[needle]
+    for topic in bank.values():
+        names = [topic['id'], *topic['title'].values(), *topic.get('aliases', [])]
+        if any(name.lower() == needle for name in names):
+            return topic
+    for topic in bank.values():
+        if any(len(alias) >= 3 and alias.lower() in needle for alias in topic.get('aliases', [])):
+            return topic
+    return bank['general']
+
+
+def key_point_coverage(question: dict, answer: str) -> float:
+    """Share of the question's key points whose keywords appear in the answer."""
+    points = question.get('key_points', [])
+    if not points:
+        return 1.0
+    text = answer.lower()
+    hit = sum(1 for point in points if any(word.lower() in text for word in point['keywords']))
+    return hit / len(points)
+
+
+class OfflineInterviewer:
+    name = 'offline'
+
+    def __init__(self, question_count: int = 5):
+        self.question_count = max(1, question_count)
+
+    def open(self, context: InterviewContext) -> InterviewerReply:
+        topic = resolve_topic(context.topic)
+        state = {'topic_id': topic['id'], 'asked': [], 'current': None,
+                 'followed_up': False, 'answered': 0, 'seed': secrets.token_hex(4)}
+        title = context.topic or topic['title'][context.language]
+        opening = self._phrase('opening', context.language, state).format(topic=title)
+        return self._ask_next(context.language, topic, state, opening)
+
+    def respond(self, context: InterviewContext, answer: str) -> InterviewerReply:
+        state = dict(context.state or {})
+        if not state.get('topic_id'):
+            return self.open(context)
+        language = context.language
+        topic = topics().get(state['topic_id']) or resolve_topic(context.topic)
+        question = self._question(topic, state.get('current'))
+        coverage = key_point_coverage(question, answer) if question else 1.0
+        short = len(answer.strip()) < SHORT_ANSWER_CHARS.get(language, 40)
+
+        if question and (short or coverage < WEAK_COVERAGE) and not state.get('followed_up'):
+            state['followed_up'] = True
+            text = f"{self._phrase('reaction_short', language, state)} {question['follow_up'][language]}"
+            return InterviewerReply(text=text, state=state)
+
+        state['answered'] = int(state.get('answered', 0)) + 1
+        reaction = self._phrase('reaction_good' if coverage >= GOOD_COVERAGE and not short
+                                else 'reaction_neutral', language, state)
+        if state['answered'] >= self.question_count:
+            return self._close(language, state, reaction)
+        return self._ask_next(language, topic, state, f"{reaction} {self._phrase('next_question', language, state)}")
+
+    # -- internals -------------------------------------------------------------------------
+    def _ask_next(self, language: str, topic: dict, state: dict, lead: str) -> InterviewerReply:
+        remaining = [q for q in topic['questions'] if q['id'] not in state['asked']]
+        if not remaining:
+            return self._close(language, state, lead.split('. ')[0])
+        question = self._rng(state).choice(remaining)
+        state['asked'] = [*state['asked'], question['id']]
+        state['current'] = question['id']
+        state['followed_up'] = False
+        return InterviewerReply(text=f"{lead} {question[language]}", state=state)
+
+    def _close(self, language: str, state: dict, lead: str) -> InterviewerReply:
+        state['current'] = None
+        return InterviewerReply(text=f"{lead} {self._phrase('closing', language, state)}",
+                                state=state, finished=True)
+
+    @staticmethod
+    def _question(topic: dict, question_id: Optional[str]) -> Optional[dict]:
+        return next((q for q in topic['questions'] if q['id'] == question_id), None)
+
+    def _phrase(self, kind: str, language: str, state: dict) -> str:
+        options: List[str] = phrases()[language][kind]
+        return self._rng(state, kind).choice(options)
+
+    @staticmethod
+    def _rng(state: dict, salt: str = '') -> random.Random:
+        # Seeded by the interview and its progress: varied across interviews, stable on retry.
+        return random.Random(f"{state.get('seed')}:{len(state.get('asked', []))}:{state.get('answered', 0)}:{salt}")

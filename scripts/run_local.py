@@ -1,0 +1,245 @@
+"""`make run`: the whole API on this machine, with local stand-ins for DynamoDB and S3.
+
+Starts DynamoDB Local (data kept in .local/dynamodb) and moto's S3, creates the tables and
+the bucket, then runs `chalice local` against them until Ctrl-C, and stops everything.
+
+Ports come from PORT (API, 8000), DYNAMODB_LOCAL_PORT (8001) and S3_LOCAL_PORT (8002).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from scripts.local_stack import (
+    LOCAL_DIR,
+    LOG_DIR,
+    ROOT,
+    DynamoDBLocal,
+    S3Local,
+    die_with_parent,
+    port_in_use,
+    stop_process_group,
+)
+
+STAGE = "local"
+HOST = "127.0.0.1"
+SPEECH_TOOLS = ("espeak-ng", "lame")
+
+
+class _Fail(Exception):
+    """A problem the user can fix; reported as one line, without a traceback."""
+
+
+class _Stop(BaseException):
+    """Raised by the signal handler to unwind into the clean-up."""
+
+
+# SIGHUP too: closing the terminal window should stop the services, not orphan them.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+_stopping = False
+
+
+def _on_signal(signum, _frame) -> None:
+    global _stopping
+    # Only the first signal unwinds; repeats must not interrupt the clean-up itself.
+    if not _stopping:
+        _stopping = True
+        raise _Stop(signum)
+
+
+def _mark_stopping() -> None:
+    global _stopping
+    _stopping = True
+
+
+def _say(message: str) -> None:
+    print(f"[run_local] {message}", flush=True)
+
+
+def _port_setting(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        port = int(raw)
+    except ValueError:
+        raise _Fail(f"{name}={raw!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise _Fail(f"{name}={port} is not a valid port (1-65535)")
+    return port
+
+
+def _check_ports(ports: dict[str, int]) -> None:
+    seen: dict[int, str] = {}
+    for name, port in ports.items():
+        if port in seen:
+            raise _Fail(f"{name} and {seen[port]} are both {port}; give them different ports")
+        seen[port] = name
+        if port_in_use(port, HOST):
+            raise _Fail(
+                f"port {port} on {HOST} is already in use; stop whatever holds it or pick "
+                f"another port, e.g. `{name}={port + 100} make run`"
+            )
+
+
+def _ensure_speech_tools(server_env: dict[str, str]) -> None:
+    """Install espeak-ng and lame if we can; otherwise run without spoken replies."""
+    missing = [tool for tool in SPEECH_TOOLS if shutil.which(tool) is None]
+    if not missing:
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        _say(f"{', '.join(missing)} not found; installing espeak-ng and lame with apt-get ...")
+        apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for command in (["apt-get", "update", "-qq"],
+                        ["apt-get", "install", "-y", "-qq", "espeak-ng", "lame"]):
+            _say("$ " + " ".join(command))
+            if subprocess.run(command, env=apt_env).returncode != 0:
+                break
+        missing = [tool for tool in SPEECH_TOOLS if shutil.which(tool) is None]
+        if not missing:
+            return
+    _say(f"warning: {', '.join(missing)} not available, so spoken replies will be disabled "
+         "(install espeak-ng and lame to enable them)")
+    if not os.environ.get("SPEECH_PROVIDER"):
+        server_env["SPEECH_PROVIDER"] = "none"
+
+
+def _stage_environment() -> dict[str, str]:
+    """The variables `chalice local` sets from .chalice/config.json (they win over ours)."""
+    try:
+        config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    merged = dict(config.get("environment_variables") or {})
+    merged.update((config.get("stages", {}).get(STAGE) or {}).get("environment_variables") or {})
+    return {key: str(value) for key, value in merged.items()}
+
+
+def _python_helper(code: str, env: dict[str, str], capture: bool = False):
+    # Own session, so a Ctrl-C reaches only us; subprocess.run kills the child when we unwind.
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+        capture_output=capture, text=True, start_new_session=True,
+        timeout=60 if capture else None,
+    )
+
+
+def _describe_providers(server_env: dict[str, str]) -> str:
+    env = {**server_env, **_stage_environment()}
+    try:
+        result = _python_helper(
+            "from chalicelib.config import describe_providers; print(describe_providers())",
+            env, capture=True,
+        )
+    except subprocess.TimeoutExpired:
+        return "unknown"
+    lines = result.stdout.strip().splitlines()
+    return lines[-1] if result.returncode == 0 and lines else "unknown"
+
+
+def _chalice_executable() -> str:
+    # The venv's bin folder, not PATH: `make run` calls .venv/bin/python without activating.
+    candidate = Path(sys.executable).parent / "chalice"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("chalice")
+    if found is None:
+        raise _Fail(f"chalice is not installed next to {sys.executable} nor on PATH")
+    return found
+
+
+def _run(stack: contextlib.ExitStack) -> int:
+    api_port = _port_setting("PORT", 8000)
+    dynamodb_port = _port_setting("DYNAMODB_LOCAL_PORT", 8001)
+    s3_port = _port_setting("S3_LOCAL_PORT", 8002)
+    _check_ports({"PORT": api_port, "DYNAMODB_LOCAL_PORT": dynamodb_port,
+                  "S3_LOCAL_PORT": s3_port})
+
+    server_env = dict(os.environ)
+    _ensure_speech_tools(server_env)
+
+    _say(f"starting DynamoDB Local on port {dynamodb_port} ...")
+    dynamodb = DynamoDBLocal(port=dynamodb_port, data_dir=LOCAL_DIR / "dynamodb")
+    stack.callback(dynamodb.stop)
+    dynamodb.start()
+    _say(f"starting S3 (moto) on port {s3_port} ...")
+    s3 = S3Local(port=s3_port)
+    stack.callback(s3.stop)
+    s3.start()
+
+    server_env["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb.endpoint
+    server_env["AWS_ENDPOINT_URL_S3"] = s3.endpoint
+    for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local"),
+                        ("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_REGION", "us-east-1")):
+        server_env.setdefault(name, value)
+
+    _say("creating tables and bucket if missing ...")
+    bootstrap = _python_helper(
+        "from scripts.bootstrap import ensure_resources; ensure_resources()", server_env
+    )
+    if bootstrap.returncode != 0:
+        raise _Fail(f"creating the tables and bucket failed (exit {bootstrap.returncode}); "
+                    "see the output above")
+
+    providers = _describe_providers(server_env)
+    print(
+        "\n"
+        "Mock interviewer API, running locally\n"
+        f"  API:       http://{HOST}:{api_port}\n"
+        f"  DynamoDB:  {dynamodb.endpoint}  (data in {dynamodb.data_dir})\n"
+        f"  S3:        {s3.endpoint}  (in memory, emptied on restart)\n"
+        f"  Engines:   {providers}\n"
+        f"  Logs:      {LOG_DIR}\n"
+        "Press Ctrl-C to stop.\n",
+        flush=True,
+    )
+
+    chalice = subprocess.Popen(
+        [_chalice_executable(), "local", "--stage", STAGE, "--host", HOST,
+         "--port", str(api_port)],
+        cwd=ROOT, env=server_env, stdin=subprocess.DEVNULL,
+        # Own session: we stop it ourselves, so a Ctrl-C does not print its traceback.
+        start_new_session=True,
+        preexec_fn=die_with_parent if sys.platform.startswith("linux") else None,
+    )
+    stack.callback(stop_process_group, chalice)
+
+    code = chalice.wait()
+    _mark_stopping()
+    # A negative code means a signal killed it; report it the way a shell would.
+    code = 128 - code if code < 0 else code
+    _say(f"chalice local exited with code {code}; stopping the local services ...")
+    return code
+
+
+def main() -> int:
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, _on_signal)
+    stack = contextlib.ExitStack()
+    try:
+        return _run(stack)
+    except _Stop:
+        print(flush=True)
+        _say("stopping ...")
+        return 0
+    except (_Fail, RuntimeError) as error:
+        _mark_stopping()
+        print(f"[run_local] error: {error}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        # Set before unwinding, so a late signal cannot cut the clean-up short.
+        _mark_stopping()
+        stack.close()
+        _say("stopped")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Shared fixtures and small real fakes for the route tests."""
+import json
+from typing import Optional
+
+import pytest
+from chalice.test import Client
+
+from app import app
+from chalicelib import providers
+from chalicelib.speech import SpeechFailed
+
+PASSWORD = 'correct horse battery'
+
+
+class FakeSynthesizer:
+    """A synthesizer with the real interface: returns MP3-looking bytes, or fails when told to."""
+    name = 'fake'
+
+    def __init__(self, fail_with: Optional[Exception] = None):
+        self.fail_with = fail_with
+        self.calls = []
+
+    def voice(self, language: str) -> str:
+        return f'fake-{language}'
+
+    def synthesize(self, text: str, language: str) -> bytes:
+        self.calls.append((text, language))
+        if self.fail_with is not None:
+            raise self.fail_with
+        return b'ID3\x04\x00' + text.encode('utf-8')
+
+
+class ApiClient:
+    """chalice.test.Client with JSON and auth conveniences."""
+
+    def __init__(self, client: Client):
+        self.client = client
+
+    def request(self, method: str, path: str, body=None, token: Optional[str] = None,
+                headers: Optional[dict] = None, raw: Optional[bytes] = None):
+        all_headers = {'Content-Type': 'application/json'}
+        if token is not None:
+            all_headers['Authorization'] = f'Token {token}'
+        all_headers.update(headers or {})
+        payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else b'')
+        return self.client.http.request(method, path, headers=all_headers, body=payload)
+
+    def get(self, path, **kw):
+        return self.request('GET', path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request('POST', path, body=body, **kw)
+
+    def delete(self, path, body=None, **kw):
+        return self.request('DELETE', path, body=body, **kw)
+
+    def signup(self, username: str = 'alice', password: str = PASSWORD, email: Optional[str] = None) -> str:
+        """Registers and logs in; returns the token."""
+        email = email or f'{username}@example.com'
+        created = self.post('/api/user/register/', {'username': username, 'email': email,
+                                                    'password': password, 'password2': password})
+        assert created.status_code == 201, created.body
+        logged_in = self.post('/api/user/login/', {'username': username, 'password': password})
+        assert logged_in.status_code == 200, logged_in.body
+        return logged_in.json_body['Token']
+
+
+@pytest.fixture
+def api(aws):
+    with Client(app) as client:
+        yield ApiClient(client)
+
+
+@pytest.fixture
+def speech():
+    """A fake synthesizer serving every request of the test."""
+    fake = FakeSynthesizer()
+    with providers.override(synthesizer=fake):
+        yield fake
