@@ -123,7 +123,7 @@ def login(body: dict) -> dict:
     if not username or not password:
         raise BadRequest(REQUIRED_FOR_LOGIN)
     settings = config.settings()
-    user = _find_user(username.strip()) if len(username) <= 64 else None
+    user = find_user(username.strip()) if len(username) <= 64 else None
     password_bytes = password.encode('utf-8')
     if len(password_bytes) > MAX_PASSWORD_BYTES:
         # bcrypt 5 refuses such input; no stored password can be this long, so it cannot match.
@@ -143,7 +143,7 @@ def login(body: dict) -> dict:
             'expires_at': expires_at.replace(microsecond=0).isoformat().replace('+00:00', 'Z')}
 
 
-def _find_user(username: str) -> Optional[UserModel]:
+def find_user(username: str) -> Optional[UserModel]:
     try:
         return UserModel.get(username.lower())
     except DoesNotExist:
@@ -173,7 +173,7 @@ def authenticate(header: Optional[str]) -> UserModel:
     # DynamoDB deletes expired items lazily (up to days later), so expiry is checked here too.
     if record.expires_at is None or record.expires_at <= _now():
         raise Unauthorized(BAD_TOKEN)
-    user = _find_user(record.username_key)
+    user = find_user(record.username_key)
     if user is None:
         raise Unauthorized(BAD_TOKEN)
     return user
@@ -187,7 +187,7 @@ def logout(header: Optional[str]) -> dict:
 
 def set_daily_limit(username: str, limit: Optional[int]) -> UserModel:
     """Operator action: a per-user daily chat limit (None restores the configured default)."""
-    user = _find_user(username)
+    user = find_user(username)
     if user is None:
         raise LookupError(f'No user named {username!r}.')
     if limit is not None and limit < 0:

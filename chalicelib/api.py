@@ -6,6 +6,7 @@ browser can read (API Gateway's own 403/405 answers carry none).
 """
 import json
 import logging
+import threading
 from typing import Callable, Dict, Optional
 
 from chalice import Chalice, Response
@@ -34,6 +35,21 @@ class Api:
     def __init__(self, app: Chalice):
         self.app = app
         self._handlers: Dict[str, Dict[str, Callable]] = {}
+        # `app.current_request` is one attribute shared by all threads, and `chalice local`
+        # serves requests on several threads; middleware gets each request's own object.
+        self._local = threading.local()
+        app.register_middleware(self._remember_request, 'http')
+
+    def _remember_request(self, request, get_response):
+        self._local.request = request
+        try:
+            return get_response(request)
+        finally:
+            self._local.request = None
+
+    @property
+    def request(self):
+        return self._local.request
 
     # -- registration -------------------------------------------------------------------
     def route(self, path: str, methods: list) -> Callable:
@@ -54,7 +70,7 @@ class Api:
 
     # -- request handling ---------------------------------------------------------------
     def _dispatch(self, path: str, path_params: dict) -> Response:
-        request = self.app.current_request
+        request = self.request
         allowed = sorted(self._handlers[path])
         if request.method == 'OPTIONS':
             return self._respond(None, 204, {'Access-Control-Allow-Methods': ', '.join(allowed + ['OPTIONS'])})
@@ -101,7 +117,7 @@ class Api:
     # -- helpers for route functions -----------------------------------------------------
     def json_body(self) -> dict:
         """The request body as a JSON object, or a 400/413 that says what is wrong."""
-        raw = self.app.current_request.raw_body or b''
+        raw = self.request.raw_body or b''
         if not raw.strip():
             return {}
         try:
@@ -119,13 +135,13 @@ class Api:
             raise PayloadTooLarge(f'The request body is larger than {limit // 1024} KiB; send less.')
 
     def header(self, name: str) -> Optional[str]:
-        return self.app.current_request.headers.get(name.lower())
+        return self.request.headers.get(name.lower())
 
     def query_param(self, name: str) -> Optional[str]:
-        return (self.app.current_request.query_params or {}).get(name)
+        return (self.request.query_params or {}).get(name)
 
     def request_id(self) -> str:
-        context = getattr(self.app, 'lambda_context', None)
+        context = getattr(self.request, 'lambda_context', None)
         return getattr(context, 'aws_request_id', '-')
 
 

@@ -106,9 +106,12 @@ def _ensure_speech_tools(server_env: dict[str, str]) -> None:
         missing = [tool for tool in SPEECH_TOOLS if shutil.which(tool) is None]
         if not missing:
             return
-    _say(f"warning: {', '.join(missing)} not available, so spoken replies will be disabled "
-         "(install espeak-ng and lame to enable them)")
-    if not os.environ.get("SPEECH_PROVIDER"):
+    if os.environ.get("SPEECH_PROVIDER"):
+        _say(f"warning: {', '.join(missing)} not available; keeping "
+             f"SPEECH_PROVIDER={os.environ['SPEECH_PROVIDER']} as you set it")
+    else:
+        _say(f"warning: {', '.join(missing)} not available, so spoken replies are disabled "
+             "(SPEECH_PROVIDER=none); install espeak-ng and lame to enable them")
         server_env["SPEECH_PROVIDER"] = "none"
 
 
@@ -224,22 +227,23 @@ def main() -> int:
     for signum in _STOP_SIGNALS:
         signal.signal(signum, _on_signal)
     stack = contextlib.ExitStack()
+    code, interrupted = 1, False
     try:
-        return _run(stack)
+        code = _run(stack)
     except _Stop:
+        interrupted, code = True, 0
         print(flush=True)
         _say("stopping ...")
-        return 0
     except (_Fail, RuntimeError) as error:
         _mark_stopping()
         print(f"[run_local] error: {error}", file=sys.stderr, flush=True)
-        return 1
     finally:
         # Set before unwinding, so a late signal cannot cut the clean-up short.
         _mark_stopping()
         stack.close()
+    if interrupted:
         _say("stopped")
-
+    return code
 
 if __name__ == "__main__":
     sys.exit(main())

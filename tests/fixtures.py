@@ -77,3 +77,28 @@ def speech():
     fake = FakeSynthesizer()
     with providers.override(synthesizer=fake):
         yield fake
+
+
+class ScriptedInterviewer:
+    """An interviewer with the real interface that answers from a script, or fails when told to."""
+    name = 'scripted'
+
+    def __init__(self, fail_with: Optional[Exception] = None, finish_after: int = 100):
+        self.fail_with = fail_with
+        self.finish_after = finish_after
+        self.contexts = []
+
+    def _reply(self, context, text):
+        from chalicelib.interviewers.base import InterviewerReply
+        self.contexts.append(context)
+        if self.fail_with is not None:
+            raise self.fail_with
+        answered = int(context.state.get('answered', -1)) + 1
+        return InterviewerReply(text=text, state={'answered': answered},
+                                finished=answered >= self.finish_after)
+
+    def open(self, context):
+        return self._reply(context, f'Question 1 about {context.topic or "anything"}?')
+
+    def respond(self, context, answer):
+        return self._reply(context, f'Noted "{answer[:20]}". Question {len(context.history) // 2 + 2}?')

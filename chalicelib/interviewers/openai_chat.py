@@ -68,7 +68,7 @@ class OpenAIInterviewer:
             raise InterviewerUnavailable('the model answered 429 (rate limited)')
         except openai.APIStatusError as error:
             raise InterviewerUnavailable(f'the model answered HTTP {error.status_code}')
-        except openai.APIError as error:
+        except (openai.APIError, ValueError) as error:  # the SDK lets a non-JSON body raise ValueError
             raise InterviewerUnavailable(f'the model gave an unusable answer: {type(error).__name__}')
         text = _reply_text(completion)
         usage = getattr(completion, 'usage', None)
