@@ -93,7 +93,7 @@ class UsageModel(Model):
 
     username_key = UnicodeAttribute(hash_key=True)
     day = UnicodeAttribute(range_key=True)  # YYYY-MM-DD
-    count = NumberAttribute(default=0)
+    chats = NumberAttribute(default=0)  # not `count`: that would hide Model.count()
     expires_at = TTLAttribute(null=True)
 
 

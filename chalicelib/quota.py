@@ -49,7 +49,7 @@ def _today(now: Optional[datetime] = None) -> tuple:
 def status(user: UserModel) -> QuotaStatus:
     day, resets_at = _today()
     try:
-        count = int(UsageModel.get(user.username_key, day).count or 0)
+        count = int(UsageModel.get(user.username_key, day).chats or 0)
     except DoesNotExist:
         count = 0
     return QuotaStatus(day, count, daily_limit(user), resets_at)
@@ -64,15 +64,15 @@ def consume(user: UserModel) -> QuotaStatus:
     usage = UsageModel(user.username_key, day)
     try:
         usage.update(
-            actions=[UsageModel.count.add(1),
+            actions=[UsageModel.chats.add(1),
                      UsageModel.expires_at.set(resets_at + timedelta(days=KEEP_COUNTERS_DAYS))],
-            condition=UsageModel.count.does_not_exist() | (UsageModel.count < limit),
+            condition=UsageModel.chats.does_not_exist() | (UsageModel.chats < limit),
         )
     except UpdateError as error:
         if error.cause_response_code != 'ConditionalCheckFailedException':
             raise
         raise _limit_reached(day, limit, resets_at)
-    return QuotaStatus(day, int(usage.count), limit, resets_at)
+    return QuotaStatus(day, int(usage.chats), limit, resets_at)
 
 
 def _limit_reached(day: str, limit: int, resets_at: datetime) -> RateLimited:
@@ -84,7 +84,7 @@ def refund(user: UserModel, used: QuotaStatus) -> None:
     """Gives back a chat whose turn failed, on the day it was taken from."""
     try:
         UsageModel(user.username_key, used.day).update(
-            actions=[UsageModel.count.add(-1)], condition=UsageModel.count > 0)
+            actions=[UsageModel.chats.add(-1)], condition=UsageModel.chats > 0)
     except UpdateError as error:
         if error.cause_response_code != 'ConditionalCheckFailedException':
             raise

@@ -8,7 +8,6 @@ Ports come from PORT (API, 8000), DYNAMODB_LOCAL_PORT (8001) and S3_LOCAL_PORT (
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -16,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from scripts.bootstrap import stage_environment
 from scripts.local_stack import (
     LOCAL_DIR,
     LOG_DIR,
@@ -42,8 +42,6 @@ class _Stop(BaseException):
 
 # SIGHUP too: closing the terminal window should stop the services, not orphan them.
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
 _stopping = False
 
 
@@ -94,6 +92,7 @@ def _ensure_speech_tools(server_env: dict[str, str]) -> None:
     """Install espeak-ng and lame if we can; otherwise run without spoken replies."""
     missing = [tool for tool in SPEECH_TOOLS if shutil.which(tool) is None]
     if not missing:
+        _use_offline_speech(server_env)
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
         _say(f"{', '.join(missing)} not found; installing espeak-ng and lame with apt-get ...")
@@ -105,6 +104,7 @@ def _ensure_speech_tools(server_env: dict[str, str]) -> None:
                 break
         missing = [tool for tool in SPEECH_TOOLS if shutil.which(tool) is None]
         if not missing:
+            _use_offline_speech(server_env)
             return
     if os.environ.get("SPEECH_PROVIDER"):
         _say(f"warning: {', '.join(missing)} not available; keeping "
@@ -115,15 +115,9 @@ def _ensure_speech_tools(server_env: dict[str, str]) -> None:
         server_env["SPEECH_PROVIDER"] = "none"
 
 
-def _stage_environment() -> dict[str, str]:
-    """The variables `chalice local` sets from .chalice/config.json (they win over ours)."""
-    try:
-        config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    except (OSError, ValueError):
-        return {}
-    merged = dict(config.get("environment_variables") or {})
-    merged.update((config.get("stages", {}).get(STAGE) or {}).get("environment_variables") or {})
-    return {key: str(value) for key, value in merged.items()}
+def _use_offline_speech(server_env: dict[str, str]) -> None:
+    # gTTS (the AWS default) needs Google; locally the offline engine works everywhere.
+    server_env.setdefault("SPEECH_PROVIDER", "espeak")
 
 
 def _python_helper(code: str, env: dict[str, str], capture: bool = False):
@@ -136,7 +130,7 @@ def _python_helper(code: str, env: dict[str, str], capture: bool = False):
 
 
 def _describe_providers(server_env: dict[str, str]) -> str:
-    env = {**server_env, **_stage_environment()}
+    env = {**server_env, **stage_environment(STAGE)}  # chalice applies these over ours
     try:
         result = _python_helper(
             "from chalicelib.config import describe_providers; print(describe_providers())",

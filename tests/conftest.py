@@ -3,6 +3,9 @@ models read table names and region at import and chalice's test client sets stag
 variables only during a request."""
 import os
 
+from scripts.bootstrap import stage_environment
+
+os.environ.update(stage_environment('local'))  # the same table names `chalice local` uses
 for _name in [n for n in os.environ if n.startswith('AWS_ENDPOINT_URL')]:
     del os.environ[_name]  # any endpoint override would bypass moto
 os.environ.update({
@@ -16,9 +19,9 @@ os.environ.update({
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from chalicelib import models, providers  # noqa: E402
+from chalicelib import config, models, providers  # noqa: E402
 
-pytest_plugins = ['tests.fixtures']
+pytest_plugins = ['tests.fixtures', 'tests.local_services']
 
 
 def reset_clients() -> None:
@@ -45,7 +48,7 @@ def aws(moto_aws):
         with model.batch_write() as batch:
             for item in model.scan():
                 batch.delete(item)
-    s3, bucket = providers.s3(), 'mock-interviewer-audio'
+    s3, bucket = providers.s3(), config.settings().audio_bucket
     for item in s3.list_objects_v2(Bucket=bucket).get('Contents', []):
         s3.delete_object(Bucket=bucket, Key=item['Key'])
     yield

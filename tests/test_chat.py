@@ -86,7 +86,7 @@ def test_seventh_chat_of_the_day_is_429_with_retry_after(api):
     assert response.json_body == {'error': 'You have exceeded the chat request limit for today.'}
     assert int(response.headers['Retry-After']) > 0
     assert response.headers['X-RateLimit-Remaining'] == '0'
-    assert UsageModel.scan().next().count == 6
+    assert next(UsageModel.scan()).chats == 6
 
 
 @pytest.mark.parametrize('body, word', [

@@ -1,0 +1,29 @@
+# One command for each thing a person does. See README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
+PORT ?= 8000
+ARGS ?=
+
+.PHONY: install run test admin clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## DynamoDB Local + S3 + chalice local on 127.0.0.1:$(PORT); Ctrl-C stops all
+	PORT=$(PORT) $(PY) -m scripts.run_local
+
+test: install  ## every test, including those against DynamoDB Local
+	$(PY) -m pytest
+
+admin: install  ## operator commands, e.g. make admin ARGS="set-limit alice 20"
+	$(PY) -m scripts.admin $(ARGS)
+
+clean:  ## forget local data (accounts, interviews) and the downloaded DynamoDB Local
+	rm -rf .local

@@ -1,0 +1,65 @@
+"""Speech providers: the offline engine for real, gTTS's settings, and audio storage failures."""
+import pytest
+from botocore.exceptions import EndpointConnectionError
+
+from chalicelib.audio import AudioStore
+from chalicelib.speech import EspeakSynthesizer, GttsSynthesizer, SpeechFailed, build_synthesizer
+from tests.fixtures import FakeSynthesizer
+
+needs_espeak = pytest.mark.skipif(not EspeakSynthesizer.available(), reason='espeak-ng and lame are not installed')
+
+
+def is_mp3(data: bytes) -> bool:
+    return data[:3] == b'ID3' or (len(data) > 1 and data[0] == 0xFF and (data[1] & 0xE0) == 0xE0)
+
+
+@needs_espeak
+@pytest.mark.parametrize('text, language', [('Tell me about yourself.', 'en'), ('자기소개를 해 주세요.', 'ko')])
+def test_offline_engine_makes_a_playable_mp3(text, language):
+    mp3 = EspeakSynthesizer(timeout_seconds=10).synthesize(text, language)
+    assert is_mp3(mp3) and len(mp3) > 1000
+
+
+def test_offline_engine_missing_tools_is_a_speech_failure(monkeypatch):
+    monkeypatch.setenv('PATH', '/nonexistent')
+    with pytest.raises(SpeechFailed, match='not installed'):
+        EspeakSynthesizer(timeout_seconds=5).synthesize('hello', 'en')
+
+
+def test_providers_are_chosen_by_name():
+    assert isinstance(build_synthesizer('gtts', 3), GttsSynthesizer)
+    assert isinstance(build_synthesizer('espeak', 3), EspeakSynthesizer)
+    assert build_synthesizer('none', 3) is None
+    with pytest.raises(ValueError):
+        build_synthesizer('shouting', 3)
+
+
+def test_voice_and_language_change_the_audio_key():
+    store = AudioStore(None, 'bucket', 'audio/', 900, FakeSynthesizer(), 5)
+    assert store.key_for('Hello', 'en') != store.key_for('Hello', 'ko')
+    assert store.key_for('Hello', 'en') != store.key_for('Hello!', 'en')
+    assert store.key_for('Hello', 'en') == store.key_for('Hello', 'en')
+
+
+class SlowSynthesizer(FakeSynthesizer):
+    def synthesize(self, text, language):
+        import time
+        time.sleep(1.0)
+        return super().synthesize(text, language)
+
+
+def test_slow_speech_is_given_up_after_the_deadline(aws):
+    from chalicelib import config, providers
+    store = AudioStore(providers.s3(), config.settings().audio_bucket, 'audio/', 900, SlowSynthesizer(), 0.2)
+    audio = store.speak('A slow reply', 'en')
+    assert audio.url is None and 'too long' in audio.error
+
+
+class UnreachableS3:
+    def head_object(self, **kwargs):
+        raise EndpointConnectionError(endpoint_url='http://127.0.0.1:1')
+
+
+def test_s3_failure_gives_text_only_with_a_reason():
+    audio = AudioStore(UnreachableS3(), 'bucket', 'audio/', 900, FakeSynthesizer(), 5).speak('Hi', 'en')
+    assert audio.url is None and 'could not be stored' in audio.error
