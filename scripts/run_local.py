@@ -142,17 +142,6 @@ def _describe_providers(server_env: dict[str, str]) -> str:
     return lines[-1] if result.returncode == 0 and lines else "unknown"
 
 
-def _chalice_executable() -> str:
-    # The venv's bin folder, not PATH: `make run` calls .venv/bin/python without activating.
-    candidate = Path(sys.executable).parent / "chalice"
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("chalice")
-    if found is None:
-        raise _Fail(f"chalice is not installed next to {sys.executable} nor on PATH")
-    return found
-
-
 def _run(stack: contextlib.ExitStack) -> int:
     api_port = _port_setting("PORT", 8000)
     dynamodb_port = _port_setting("DYNAMODB_LOCAL_PORT", 8001)
@@ -200,8 +189,9 @@ def _run(stack: contextlib.ExitStack) -> int:
     )
 
     chalice = subprocess.Popen(
-        [_chalice_executable(), "local", "--stage", STAGE, "--host", HOST,
-         "--port", str(api_port)],
+        # `chalice local` through our launcher, which only raises the listen backlog.
+        [sys.executable, str(ROOT / "scripts" / "chalice_local.py"), "--stage", STAGE,
+         "--host", HOST, "--port", str(api_port)],
         cwd=ROOT, env=server_env, stdin=subprocess.DEVNULL,
         # Own session: we stop it ourselves, so a Ctrl-C does not print its traceback.
         start_new_session=True,

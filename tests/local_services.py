@@ -40,12 +40,11 @@ def served_api(ddb):
     port = free_port()
     env = dict(os.environ, AWS_ENDPOINT_URL_DYNAMODB=ddb.endpoint, SPEECH_PROVIDER='none',
                INTERVIEWER_PROVIDER='offline', BCRYPT_ROUNDS='4')
-    chalice = Path(sys.executable).parent / 'chalice'
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log_path = LOG_DIR / f'chalice-test-{port}.log'
     with open(log_path, 'wb') as log:
-        process = subprocess.Popen([str(chalice), 'local', '--stage', 'local', '--host', '127.0.0.1',
-                                    '--port', str(port), '--no-autoreload'],
+        process = subprocess.Popen([sys.executable, str(ROOT / 'scripts' / 'chalice_local.py'), '--stage', 'local',
+                                    '--host', '127.0.0.1', '--port', str(port), '--no-autoreload'],
                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f'http://127.0.0.1:{port}'
     deadline = time.monotonic() + 30

@@ -63,3 +63,30 @@ class UnreachableS3:
 def test_s3_failure_gives_text_only_with_a_reason():
     audio = AudioStore(UnreachableS3(), 'bucket', 'audio/', 900, FakeSynthesizer(), 5).speak('Hi', 'en')
     assert audio.url is None and 'could not be stored' in audio.error
+
+
+def test_gtts_connection_refused_is_a_speech_failure(monkeypatch):
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]  # nothing listens here once closed
+    monkeypatch.setenv('HTTPS_PROXY', f'http://127.0.0.1:{port}')
+    with pytest.raises(SpeechFailed):
+        GttsSynthesizer(timeout_seconds=2).synthesize('Hello there', 'en')
+
+
+def test_gtts_silent_server_times_out_instead_of_hanging(monkeypatch):
+    import socket
+    import threading
+    # A proxy that accepts connections and never answers: without a timeout gTTS would wait forever.
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(8)
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True).start()
+    monkeypatch.setenv('HTTPS_PROXY', f'http://127.0.0.1:{listener.getsockname()[1]}')
+    try:
+        with pytest.raises(SpeechFailed):
+            GttsSynthesizer(timeout_seconds=0.5).synthesize('Hello there', 'en')
+    finally:
+        listener.close()

@@ -6,6 +6,7 @@ after the configured number of questions.
 """
 import json
 import random
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -51,13 +52,23 @@ def resolve_topic(text: Optional[str]) -> dict:
     return bank['general']
 
 
+def mentions(text: str, keyword: str) -> bool:
+    """Whether `text` (lower-cased) mentions `keyword`: at a word start for Latin script, so
+    "index" matches "indexes" but "get" not "target"; anywhere for Korean, whose particles
+    attach to the stem."""
+    keyword = keyword.lower()
+    if keyword.isascii():
+        return re.search(r'(?<![a-z0-9])' + re.escape(keyword), text) is not None
+    return keyword in text
+
+
 def key_point_coverage(question: dict, answer: str) -> float:
     """Share of the question's key points whose keywords appear in the answer."""
     points = question.get('key_points', [])
     if not points:
         return 1.0
     text = answer.lower()
-    hit = sum(1 for point in points if any(word.lower() in text for word in point['keywords']))
+    hit = sum(1 for point in points if any(mentions(text, word) for word in point['keywords']))
     return hit / len(points)
 
 
