@@ -191,7 +191,10 @@ def _run(stack: contextlib.ExitStack) -> int:
     chalice = subprocess.Popen(
         # `chalice local` through our launcher, which only raises the listen backlog.
         [sys.executable, str(ROOT / "scripts" / "chalice_local.py"), "--stage", STAGE,
-         "--host", HOST, "--port", str(api_port)],
+         "--host", HOST, "--port", str(api_port),
+         # The reloader polls every file under the project, .local/ too: DynamoDB Local's
+         # own writes would restart the server in the middle of requests.
+         "--no-autoreload"],
         cwd=ROOT, env=server_env, stdin=subprocess.DEVNULL,
         # Own session: we stop it ourselves, so a Ctrl-C does not print its traceback.
         start_new_session=True,
