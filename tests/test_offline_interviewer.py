@@ -89,3 +89,9 @@ def test_latin_keywords_match_at_word_starts_and_korean_stems_anywhere():
     assert key_point_coverage(question, 'the target is clear') == 0
     assert key_point_coverage(question, 'a GET request, 인덱스를 사용') == 1
     assert key_point_coverage(question, 'it gets data') == 0.5
+
+
+def test_a_bank_topic_is_spoken_by_its_title_and_free_text_as_typed():
+    assert '백엔드' in OfflineInterviewer().open(InterviewContext('backend', 'ko')).text
+    assert 'Backend' in OfflineInterviewer().open(InterviewContext('backend', 'en')).text
+    assert 'Rust embedded firmware' in OfflineInterviewer().open(InterviewContext('Rust embedded firmware', 'en')).text

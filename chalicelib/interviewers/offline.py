@@ -52,6 +52,13 @@ def resolve_topic(text: Optional[str]) -> dict:
     return bank['general']
 
 
+def _names_bank(text: Optional[str], topic: dict) -> bool:
+    if not text:
+        return True
+    names = [topic['id'], *topic['title'].values(), *topic.get('aliases', [])]
+    return text.strip().lower() in (name.lower() for name in names)
+
+
 def mentions(text: str, keyword: str) -> bool:
     """Whether `text` (lower-cased) mentions `keyword`: at a word start for Latin script, so
     "index" matches "indexes" but "get" not "target"; anywhere for Korean, whose particles
@@ -82,7 +89,8 @@ class OfflineInterviewer:
         topic = resolve_topic(context.topic)
         state = {'topic_id': topic['id'], 'asked': [], 'current': None,
                  'followed_up': False, 'answered': 0, 'seed': secrets.token_hex(4)}
-        title = context.topic or topic['title'][context.language]
+        # A topic that names a bank is spoken by its title in the interview's language.
+        title = topic['title'][context.language] if _names_bank(context.topic, topic) else context.topic
         opening = self._phrase('opening', context.language, state).format(topic=title)
         return self._ask_next(context.language, topic, state, opening)
 
