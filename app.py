@@ -9,6 +9,7 @@ from chalicelib.api import Api
 app = Chalice(app_name='mock-interviewer')
 app.log.setLevel(getattr(logging, config.settings().log_level.upper(), logging.INFO))
 logging.getLogger('mock_interviewer').setLevel(app.log.level)
+logging.getLogger('botocore').setLevel(logging.WARNING)  # one "found credentials" line per client is noise
 api = Api(app)
 
 
