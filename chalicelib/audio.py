@@ -40,15 +40,16 @@ class AudioStore:
         digest = hashlib.sha256(f'{voice}\n{language}\n{text}'.encode('utf-8')).hexdigest()
         return f'{self.prefix}{digest}.mp3'
 
-    def speak(self, text: str, language: str) -> Audio:
-        """A URL that plays `text`, or None with the reason; never raises."""
+    def speak(self, text: str, language: str, deadline_seconds: Optional[float] = None) -> Audio:
+        """A URL that plays `text`, or None with the reason; never raises. Synthesis gets at most
+        `deadline_seconds` (default: the store's own), so the request can still answer in time."""
         if self.synthesizer is None:
             return Audio(None, SPEECH_OFF)
         key = self.key_for(text, language)
         try:
             if not self._exists(key):
-                mp3 = _workers.submit(self.synthesizer.synthesize, text, language).result(
-                    timeout=self.deadline_seconds)
+                budget = self.deadline_seconds if deadline_seconds is None else min(deadline_seconds, self.deadline_seconds)
+                mp3 = _workers.submit(self.synthesizer.synthesize, text, language).result(timeout=max(0.5, budget))
                 self.s3.put_object(Bucket=self.bucket, Key=key, Body=mp3, ContentType='audio/mpeg')
             url = self.s3.generate_presigned_url(
                 'get_object', Params={'Bucket': self.bucket, 'Key': key}, ExpiresIn=self.url_ttl_seconds)
@@ -57,7 +58,7 @@ class AudioStore:
             logger.warning('speech failed: %s', error)
             return Audio(None, str(error))
         except FutureTimeout:
-            logger.warning('speech took longer than %.1f s', self.deadline_seconds)
+            logger.warning('speech did not finish in time')
             return Audio(None, SPEECH_SLOW)
         except (BotoCoreError, ClientError) as error:
             logger.warning('audio storage failed: %s', type(error).__name__)

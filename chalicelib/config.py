@@ -52,6 +52,7 @@ class Settings:
     interview_questions: int
     speech_provider: str
     speech_timeout_seconds: float
+    request_deadline_seconds: float
     log_level: str
 
 
@@ -87,6 +88,8 @@ def settings() -> Settings:
         interview_questions=_int('INTERVIEW_QUESTIONS', 5),
         speech_provider=_str('SPEECH_PROVIDER', 'gtts'),
         speech_timeout_seconds=_float('SPEECH_TIMEOUT_SECONDS', 6.0),
+        # API Gateway cuts a request at 29 s; speech gets what the model call left of this.
+        request_deadline_seconds=_float('REQUEST_DEADLINE_SECONDS', 27.0),
         log_level=_str('LOG_LEVEL', 'INFO'),
     )
 

@@ -14,7 +14,7 @@ from typing import List, Optional
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import providers, quota
+from chalicelib import config, providers, quota
 from chalicelib.errors import BadRequest, Conflict, UpstreamUnavailable
 from chalicelib.interviewers.base import (DEFAULT_LANGUAGE, LANGUAGES, InterviewContext,
                                           InterviewerReply, InterviewerUnavailable, Message,
@@ -100,6 +100,7 @@ def summary(interview: InterviewModel) -> dict:
 
 def chat(user: UserModel, request: ChatRequest) -> tuple:
     """POST /api/chat/gpt/: start an interview or answer in the current one. Returns (body, headers)."""
+    started = time.monotonic()
     interview = None if request.user_input is None else current_interview(user)
     if interview is not None and interview.status == 'finished':
         raise Conflict(FINISHED)
@@ -112,7 +113,8 @@ def chat(user: UserModel, request: ChatRequest) -> tuple:
     except BaseException:
         _give_back(user, used)
         raise
-    audio = providers.audio_store().speak(reply.text, interview.language)
+    time_left = config.settings().request_deadline_seconds - (time.monotonic() - started)
+    audio = providers.audio_store().speak(reply.text, interview.language, deadline_seconds=time_left)
     body = {'response': reply.text, 'audio_url': audio.url, 'interview_id': interview.interview_id,
             **used.as_dict()}
     if audio.error:

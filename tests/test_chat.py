@@ -214,3 +214,18 @@ def test_the_day_follows_the_configured_time_zone(monkeypatch):
     assert resets_at.astimezone(timezone.utc) == datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
     monkeypatch.setenv('QUOTA_TIMEZONE', 'UTC')
     assert quota._today(moment)[0] == '2026-03-01'
+
+
+def test_speech_gets_only_what_is_left_of_the_request_deadline(api, monkeypatch):
+    import time
+
+    class SlowSynthesizer(FakeSynthesizer):
+        def synthesize(self, text, language):
+            time.sleep(2.0)
+            return super().synthesize(text, language)
+    monkeypatch.setenv('REQUEST_DEADLINE_SECONDS', '1')
+    token = api.signup()
+    with providers.override(synthesizer=SlowSynthesizer()):
+        response = chat(api, token, interview_topic='backend')
+    assert response.status_code == 200
+    assert response.json_body['audio_url'] is None and 'too long' in response.json_body['audio_error']
