@@ -3,7 +3,7 @@ import logging
 
 from chalice import Chalice
 
-from chalicelib import accounts, config, interviews
+from chalicelib import accounts, config, feedback, interviews, topics, turns
 from chalicelib.api import Api
 
 app = Chalice(app_name='mock-interviewer')
@@ -23,6 +23,7 @@ def health():
     return {'status': 'ok', 'llm': settings.interviewer_provider, 'tts': settings.speech_provider}
 
 
+# -- accounts ---------------------------------------------------------------------------------
 @api.route('/api/user/register', methods=['POST'])
 def register():
     accounts.register(api.json_body())
@@ -39,6 +40,12 @@ def logout():
     return accounts.logout(api.header('Authorization'))
 
 
+@api.route('/api/user/me', methods=['GET'])
+def me():
+    return accounts.profile(current_user())
+
+
+# -- the original chat contract ---------------------------------------------------------------
 @api.route('/api/chat/gpt', methods=['GET'])
 def chat_history():
     return interviews.conversation(current_user())
@@ -47,5 +54,52 @@ def chat_history():
 @api.route('/api/chat/gpt', methods=['POST'])
 def chat():
     user = current_user()
-    body, headers = interviews.chat(user, interviews.parse_chat_request(api.json_body()))
+    body, headers = turns.chat(user, turns.parse_chat_request(api.json_body()))
     return body, 200, headers
+
+
+# -- interviews -------------------------------------------------------------------------------
+@api.route('/api/topics', methods=['GET'])
+def list_topics():
+    return topics.catalogue()
+
+
+@api.route('/api/interviews', methods=['GET'])
+def list_interviews():
+    return interviews.page(current_user(), api.query_param('limit'), api.query_param('next'))
+
+
+@api.route('/api/interviews', methods=['POST'])
+def create_interview():
+    user = current_user()
+    body, headers = turns.start(user, turns.parse_new_interview(api.json_body()))
+    return body, 201, headers
+
+
+@api.route('/api/interviews/{interview_id}', methods=['GET'])
+def get_interview(interview_id):
+    return interviews.detail(current_user(), interview_id)
+
+
+@api.route('/api/interviews/{interview_id}', methods=['DELETE'])
+def delete_interview(interview_id):
+    interviews.delete(current_user(), interview_id)
+    return {'message': 'Interview deleted.'}
+
+
+@api.route('/api/interviews/{interview_id}/messages', methods=['POST'])
+def answer(interview_id):
+    user = current_user()
+    body, headers = turns.answer(user, interview_id, turns.parse_answer(api.json_body()))
+    return body, 200, headers
+
+
+@api.route('/api/interviews/{interview_id}/report', methods=['POST'])
+def end_with_report(interview_id):
+    report, created = feedback.finish_with_report(current_user(), interview_id)
+    return report, 201 if created else 200
+
+
+@api.route('/api/interviews/{interview_id}/report', methods=['GET'])
+def get_report(interview_id):
+    return feedback.stored_report(current_user(), interview_id)

@@ -11,7 +11,7 @@ import bcrypt
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import config
+from chalicelib import config, quota
 from chalicelib.errors import BadRequest, Conflict, Unauthorized
 from chalicelib.models import EmailClaimModel, TokenModel, UserModel, connection
 
@@ -197,7 +197,10 @@ def set_daily_limit(username: str, limit: Optional[int]) -> UserModel:
     return user
 
 
-def daily_limit(user: UserModel) -> int:
-    if user.daily_chat_limit is not None:
-        return int(user.daily_chat_limit)
-    return config.settings().default_daily_chat_limit
+def profile(user: UserModel) -> dict:
+    """GET /api/user/me/: the account, its daily limit and today's usage."""
+    today = quota.status(user)
+    return {'username': user.username, 'email': user.email,
+            'created_at': user.created_at.isoformat().replace('+00:00', 'Z'),
+            'daily_limit': today.limit, **today.as_dict(),
+            'tokens_today': {'in': today.tokens_in, 'out': today.tokens_out}}

@@ -8,7 +8,7 @@ from typing import Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.speech import SpeechFailed
+from chalicelib.speech import SpeechFailed, known_voices
 
 logger = logging.getLogger('mock_interviewer')
 SPEECH_OFF = 'Spoken replies are turned off on this server.'
@@ -35,17 +35,34 @@ class AudioStore:
         self.synthesizer = synthesizer
         self.deadline_seconds = deadline_seconds
 
-    def key_for(self, text: str, language: str) -> str:
-        voice = self.synthesizer.voice(language)
-        digest = hashlib.sha256(f'{voice}\n{language}\n{text}'.encode('utf-8')).hexdigest()
-        return f'{self.prefix}{digest}.mp3'
+    def owner_prefix(self, owner: str) -> str:
+        # Per user, so an account's audio can be deleted by prefix; hashed, so keys name nobody.
+        return f"{self.prefix}{hashlib.sha256(owner.encode('utf-8')).hexdigest()[:24]}/"
 
-    def speak(self, text: str, language: str, deadline_seconds: Optional[float] = None) -> Audio:
+    def key_for(self, text: str, language: str, owner: str, voice: Optional[str] = None) -> str:
+        """Same user, voice, language and text: same key, so a repeated reply is synthesized once."""
+        voice = voice or (self.synthesizer.voice(language) if self.synthesizer else 'none')
+        digest = hashlib.sha256(f'{voice}\n{language}\n{text}'.encode('utf-8')).hexdigest()
+        return f'{self.owner_prefix(owner)}{digest}.mp3'
+
+    def keys_in_any_voice(self, text: str, language: str, owner: str) -> list:
+        """Where a clip of `text` may be, whichever engine spoke it (the provider may have changed)."""
+        voices = {*known_voices(language), self.synthesizer.voice(language) if self.synthesizer else 'none'}
+        return [self.key_for(text, language, owner, voice) for voice in sorted(voices)]
+
+    def delete(self, keys: list) -> None:
+        """Removes the given clips; S3 deletes up to 1000 keys a call."""
+        keys = sorted(set(keys))
+        for start in range(0, len(keys), 1000):
+            batch = [{'Key': key} for key in keys[start:start + 1000]]
+            self.s3.delete_objects(Bucket=self.bucket, Delete={'Objects': batch, 'Quiet': True})
+
+    def speak(self, text: str, language: str, owner: str, deadline_seconds: Optional[float] = None) -> Audio:
         """A URL that plays `text`, or None with the reason; never raises. Synthesis gets at most
         `deadline_seconds` (default: the store's own), so the request can still answer in time."""
         if self.synthesizer is None:
             return Audio(None, SPEECH_OFF)
-        key = self.key_for(text, language)
+        key = self.key_for(text, language, owner)
         try:
             if not self._exists(key):
                 budget = self.deadline_seconds if deadline_seconds is None else min(deadline_seconds, self.deadline_seconds)

@@ -1,52 +1,34 @@
-"""Interviews and their turns: the current interview, its history, and one chat turn.
+"""Interviews as records: finding, listing, showing and deleting a user's interviews.
 
-A turn is: use one of today's chats, ask the interviewer, then store the candidate's answer,
-the reply and the interview's progress in one transaction. If the interviewer fails the
-chat is given back and nothing is stored; speech comes last and can only degrade the reply.
+Another user's interview is never revealed: every lookup is keyed by the caller, so it is a
+404 exactly like an id that does not exist.
 """
-import logging
+import base64
+import binascii
+import json
+import re
 import secrets
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import List, Optional
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
-from chalicelib import config, providers, quota
-from chalicelib.errors import BadRequest, Conflict, UpstreamUnavailable
-from chalicelib.interviewers.base import (DEFAULT_LANGUAGE, LANGUAGES, InterviewContext,
-                                          InterviewerReply, InterviewerUnavailable, Message,
-                                          topic_title)
-from chalicelib.models import InterviewModel, MessageModel, UserModel, connection
-
-logger = logging.getLogger('mock_interviewer')
+from chalicelib import providers, quota
+from chalicelib.errors import BadRequest, NotFound
+from chalicelib.interviewers.base import DEFAULT_LANGUAGE, LANGUAGES, SPEECH_LANG
+from chalicelib.models import InterviewModel, MessageModel, UserModel
 
 MAX_ANSWER_CHARS = 4000
 MAX_TOPIC_CHARS = 100
-INPUT_REQUIRED = 'user_input or interview_topic is required.'
-MODEL_UNAVAILABLE = ('The interviewer is unavailable right now. Nothing was saved and this '
-                     'did not count against your daily limit; please try again.')
-BUSY = 'Another answer to this interview is being processed. Please wait for it and try again.'
-FINISHED = 'This interview has finished. Start a new one by sending interview_topic.'
+MAX_JOB_DESCRIPTION_CHARS = 4000
+DEFAULT_PAGE = 20
+MAX_PAGE = 50
+ID_PATTERN = re.compile(r'^\d{13}-[0-9a-f]{16}$')
+NOT_FOUND = 'Interview not found.'
 
 
-@dataclass(frozen=True)
-class ChatRequest:
-    user_input: Optional[str]
-    topic: Optional[str]
-
-
-def parse_chat_request(body: dict) -> ChatRequest:
-    user_input = _optional_text(body, 'user_input', MAX_ANSWER_CHARS)
-    topic = _optional_text(body, 'interview_topic', MAX_TOPIC_CHARS)
-    if user_input is None and topic is None:
-        raise BadRequest(INPUT_REQUIRED)
-    return ChatRequest(user_input, topic)
-
-
-def _optional_text(body: dict, name: str, max_chars: int) -> Optional[str]:
+# -- reading request fields ------------------------------------------------------------------
+def optional_text(body: dict, name: str, max_chars: int) -> Optional[str]:
+    """A string field, trimmed; None when absent or blank; a 400 naming the field otherwise."""
     value = body.get(name)
     if value is None:
         return None
@@ -60,23 +42,127 @@ def _optional_text(body: dict, name: str, max_chars: int) -> Optional[str]:
     return value
 
 
+def language_field(body: dict) -> str:
+    value = body.get('language', DEFAULT_LANGUAGE)
+    if value is None:
+        return DEFAULT_LANGUAGE
+    if not isinstance(value, str) or value.strip().lower() not in LANGUAGES:
+        raise BadRequest(f'language must be one of: {", ".join(sorted(LANGUAGES))}.')
+    return value.strip().lower()
+
+
+def checked_id(interview_id: str) -> str:
+    if not ID_PATTERN.match(interview_id or ''):
+        raise BadRequest('That interview id is malformed; use an id from GET /api/interviews/.')
+    return interview_id
+
+
 def new_interview_id() -> str:
     """Sorts by creation time (milliseconds), with randomness so ids cannot be guessed."""
     return f'{int(time.time() * 1000):013d}-{secrets.token_hex(8)}'
 
 
+# -- lookups ----------------------------------------------------------------------------------
 def current_interview(user: UserModel) -> Optional[InterviewModel]:
     latest = list(InterviewModel.query(user.username_key, scan_index_forward=False, limit=1))
     return latest[0] if latest else None
+
+
+def find(user: UserModel, interview_id: str) -> InterviewModel:
+    try:
+        return InterviewModel.get(user.username_key, checked_id(interview_id), consistent_read=True)
+    except InterviewModel.DoesNotExist:
+        raise NotFound(NOT_FOUND)
 
 
 def messages_of(interview: InterviewModel) -> List[MessageModel]:
     return list(MessageModel.query(interview.interview_id, consistent_read=True))
 
 
+# -- views (what a client may see: never the hidden notes or the interviewer's state) -------
+def summary(interview: InterviewModel) -> dict:
+    view = {'id': interview.interview_id, 'topic': interview.topic, 'language': interview.language,
+            'speech_lang': SPEECH_LANG.get(interview.language), 'status': interview.status,
+            'turns': int(interview.turns), 'has_report': interview.report is not None,
+            'tokens': {'in': int(interview.tokens_in or 0), 'out': int(interview.tokens_out or 0)},
+            'created_at': iso(interview.created_at), 'updated_at': iso(interview.updated_at)}
+    if interview.job_description:
+        view['job_description'] = interview.job_description
+    return view
+
+
+def message_view(message: MessageModel) -> dict:
+    return {'role': message.role, 'content': message.content, 'created_at': iso(message.created_at)}
+
+
 def describe(interview: InterviewModel) -> str:
     """The visible summary that stands as the `system` entry of a conversation."""
-    return f'Mock interview - topic: {interview.topic}; language: {LANGUAGES.get(interview.language, interview.language)} ({interview.language}).'
+    return (f'Mock interview - topic: {interview.topic}; '
+            f'language: {LANGUAGES.get(interview.language, interview.language)} ({interview.language}).')
+
+
+def detail(user: UserModel, interview_id: str) -> dict:
+    interview = find(user, interview_id)
+    body = {'interview': summary(interview), 'messages': [message_view(m) for m in messages_of(interview)]}
+    if interview.report is not None:
+        body['report'] = interview.report
+    return body
+
+
+def page(user: UserModel, limit: Optional[str], cursor: Optional[str]) -> dict:
+    """The user's interviews, newest first, `limit` at a time, continued by an opaque cursor."""
+    size = _page_size(limit)
+    start = _decode_cursor(cursor, user) if cursor else None
+    results = InterviewModel.query(user.username_key, scan_index_forward=False, limit=size,
+                                   page_size=size, last_evaluated_key=start)
+    items = [summary(interview) for interview in results]
+    last = results.last_evaluated_key
+    return {'interviews': items, 'next': _encode_cursor(last) if last and len(items) == size else None}
+
+
+def _page_size(raw: Optional[str]) -> int:
+    if raw is None or raw == '':
+        return DEFAULT_PAGE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise BadRequest(f'limit must be a whole number from 1 to {MAX_PAGE}.')
+    return int(raw)
+
+
+def _encode_cursor(key: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(',', ':')).encode()).decode().rstrip('=')
+
+
+def _decode_cursor(cursor: str, user: UserModel) -> dict:
+    invalid = BadRequest('next is not a valid cursor; pass the value of "next" from the previous page.')
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error):
+        raise invalid
+    # A cursor is only ever a key of the caller's own interviews.
+    if (not isinstance(key, dict) or set(key) != {'username_key', 'interview_id'}
+            or key['username_key'] != {'S': user.username_key}
+            or not isinstance(key['interview_id'], dict) or not ID_PATTERN.match(str(key['interview_id'].get('S', '')))):
+        raise invalid
+    return key
+
+
+# -- deleting ---------------------------------------------------------------------------------
+def delete(user: UserModel, interview_id: str) -> None:
+    """The interview, its messages, its report and its audio. Messages go first, so a failure
+    half-way leaves an interview that can be deleted again, never orphaned messages."""
+    interview = find(user, interview_id)
+    messages = messages_of(interview)
+    store = providers.audio_store()
+    store.delete([key for m in messages if m.role == 'assistant'
+                  for key in store.keys_in_any_voice(m.content, interview.language, user.username_key)])
+    with MessageModel.batch_write() as batch:
+        for message in messages:
+            batch.delete(message)
+    interview.delete()
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat().replace('+00:00', 'Z')
 
 
 def conversation(user: UserModel) -> dict:
@@ -90,110 +176,3 @@ def conversation(user: UserModel) -> dict:
     if interview is not None:
         body['interview'] = summary(interview)
     return body
-
-
-def summary(interview: InterviewModel) -> dict:
-    return {'id': interview.interview_id, 'topic': interview.topic, 'language': interview.language,
-            'status': interview.status, 'turns': int(interview.turns),
-            'created_at': _iso(interview.created_at), 'updated_at': _iso(interview.updated_at)}
-
-
-def chat(user: UserModel, request: ChatRequest) -> tuple:
-    """POST /api/chat/gpt/: start an interview or answer in the current one. Returns (body, headers)."""
-    started = time.monotonic()
-    interview = None if request.user_input is None else current_interview(user)
-    if interview is not None and interview.status == 'finished':
-        raise Conflict(FINISHED)
-    used = quota.consume(user)
-    try:
-        if interview is None:
-            interview, reply = _start(user, request.topic, DEFAULT_LANGUAGE, request.user_input)
-        else:
-            reply = _answer(interview, request.user_input)
-    except BaseException:
-        _give_back(user, used)
-        raise
-    time_left = config.settings().request_deadline_seconds - (time.monotonic() - started)
-    audio = providers.audio_store().speak(reply.text, interview.language, deadline_seconds=time_left)
-    body = {'response': reply.text, 'audio_url': audio.url, 'interview_id': interview.interview_id,
-            **used.as_dict()}
-    if audio.error:
-        body['audio_error'] = audio.error
-    return body, used.headers()
-
-
-def _give_back(user: UserModel, used: quota.QuotaStatus) -> None:
-    try:
-        quota.refund(user, used)
-    except Exception:  # the turn's own error is the one to report
-        logger.exception('could not give back a chat to the daily quota')
-
-
-def _ask(action, *args) -> InterviewerReply:
-    try:
-        return action(*args)
-    except InterviewerUnavailable as error:
-        logger.warning('interviewer %s unavailable: %s', providers.interviewer().name, error.reason)
-        raise UpstreamUnavailable(MODEL_UNAVAILABLE, {'Retry-After': '5'})
-
-
-def _start(user: UserModel, topic: Optional[str], language: str, first_input: Optional[str]) -> tuple:
-    now = _now()
-    interview = InterviewModel(user.username_key, new_interview_id(), topic=topic_title(topic, language),
-                               language=language, status='active', turns=0, next_seq=0,
-                               created_at=now, updated_at=now)
-    reply = _ask(providers.interviewer().open, InterviewContext(topic=topic, language=language))
-    # An answer sent before any question is kept, in order, ahead of the opening question.
-    said = [('user', first_input)] if first_input else []
-    said.append(('assistant', reply.text))
-    _store_turn(interview, said, reply, is_new=True)
-    return interview, reply
-
-
-def _answer(interview: InterviewModel, answer: str) -> InterviewerReply:
-    history = [Message(m.role, m.content) for m in messages_of(interview)]
-    context = InterviewContext(topic=interview.topic, language=interview.language,
-                               history=history, state=dict(interview.interviewer_state or {}))
-    reply = _ask(providers.interviewer().respond, context, answer)
-    _store_turn(interview, [('user', answer), ('assistant', reply.text)], reply, is_new=False)
-    return reply
-
-
-def _store_turn(interview: InterviewModel, said: list, reply: InterviewerReply, is_new: bool) -> None:
-    """Messages and interview progress in one transaction, or nothing at all."""
-    now = _now()
-    first_seq = int(interview.next_seq)
-    answers = sum(1 for role, _ in said if role == 'user')
-    try:
-        with TransactWrite(connection=connection()) as transaction:
-            for offset, (role, content) in enumerate(said):
-                transaction.save(MessageModel(interview.interview_id, first_seq + offset, role=role,
-                                              content=content, created_at=now),
-                                 condition=MessageModel.seq.does_not_exist())
-            if is_new:
-                interview.next_seq = first_seq + len(said)
-                interview.turns = answers
-                interview.interviewer_state = reply.state
-                interview.status = 'finished' if reply.finished else 'active'
-                transaction.save(interview, condition=InterviewModel.interview_id.does_not_exist())
-            else:
-                transaction.update(interview, actions=[
-                    InterviewModel.next_seq.set(first_seq + len(said)),
-                    InterviewModel.turns.add(answers),
-                    InterviewModel.interviewer_state.set(reply.state),
-                    InterviewModel.status.set('finished' if reply.finished else 'active'),
-                    InterviewModel.updated_at.set(now),
-                ], condition=(InterviewModel.next_seq == first_seq) & (InterviewModel.status == 'active'))
-    except TransactWriteError as error:
-        codes = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
-        if 'ConditionalCheckFailed' in codes or 'TransactionConflict' in codes:
-            raise Conflict(BUSY)
-        raise
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace('+00:00', 'Z')

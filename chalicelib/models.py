@@ -70,6 +70,10 @@ class InterviewModel(Model):
     turns = NumberAttribute(default=0)  # answers given
     next_seq = NumberAttribute(default=0)  # seq of the next message; guards concurrent turns
     interviewer_state = JSONAttribute(null=True)  # owned by the interviewer provider
+    job_description = UnicodeAttribute(null=True)
+    tokens_in = NumberAttribute(default=0)  # model usage, from the provider's figures
+    tokens_out = NumberAttribute(default=0)
+    report = JSONAttribute(null=True)  # the feedback report, once the interview is ended
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 
@@ -83,6 +87,7 @@ class MessageModel(Model):
     seq = NumberAttribute(range_key=True)
     role = UnicodeAttribute()  # user | assistant
     content = UnicodeAttribute()
+    notes = UnicodeAttribute(null=True)  # the interviewer's hidden notes: for the report only
     created_at = UTCDateTimeAttribute()
 
 
@@ -94,6 +99,8 @@ class UsageModel(Model):
     username_key = UnicodeAttribute(hash_key=True)
     day = UnicodeAttribute(range_key=True)  # YYYY-MM-DD
     chats = NumberAttribute(default=0)  # not `count`: that would hide Model.count()
+    tokens_in = NumberAttribute(default=0)
+    tokens_out = NumberAttribute(default=0)
     expires_at = TTLAttribute(null=True)
 
 

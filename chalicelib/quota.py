@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib import config
-from chalicelib.accounts import daily_limit
 from chalicelib.errors import RateLimited
 from chalicelib.models import UsageModel, UserModel
 
@@ -21,6 +20,8 @@ class QuotaStatus:
     count: int
     limit: int
     resets_at: datetime
+    tokens_in: int = 0
+    tokens_out: int = 0
 
     @property
     def remaining(self) -> int:
@@ -46,13 +47,30 @@ def _today(now: Optional[datetime] = None) -> tuple:
     return start.date().isoformat(), resets_at
 
 
+def daily_limit(user: UserModel) -> int:
+    if user.daily_chat_limit is not None:
+        return int(user.daily_chat_limit)
+    return config.settings().default_daily_chat_limit
+
+
 def status(user: UserModel) -> QuotaStatus:
     day, resets_at = _today()
     try:
-        count = int(UsageModel.get(user.username_key, day).chats or 0)
+        usage = UsageModel.get(user.username_key, day)
     except DoesNotExist:
-        count = 0
-    return QuotaStatus(day, count, daily_limit(user), resets_at)
+        return QuotaStatus(day, 0, daily_limit(user), resets_at)
+    return QuotaStatus(day, int(usage.chats or 0), daily_limit(user), resets_at,
+                       int(usage.tokens_in or 0), int(usage.tokens_out or 0))
+
+
+def record_tokens(user: UserModel, tokens_in: int, tokens_out: int) -> None:
+    """Adds a model call's token usage to today's figures (offline providers use none)."""
+    if not (tokens_in or tokens_out):
+        return
+    day, resets_at = _today()
+    UsageModel(user.username_key, day).update(actions=[
+        UsageModel.tokens_in.add(tokens_in), UsageModel.tokens_out.add(tokens_out),
+        UsageModel.expires_at.set(resets_at + timedelta(days=KEEP_COUNTERS_DAYS))])
 
 
 def consume(user: UserModel) -> QuotaStatus:

@@ -75,6 +75,11 @@ class EspeakSynthesizer:
         return mp3
 
 
+def known_voices(language: str) -> list:
+    """Every voice a built-in synthesizer may have used for `language` (to find old clips)."""
+    return [GttsSynthesizer(0).voice(language), EspeakSynthesizer(0).voice(language)]
+
+
 def build_synthesizer(provider: str, timeout_seconds: float):
     """The synthesizer named by configuration, or None for `none`."""
     if provider == 'gtts':

@@ -12,6 +12,7 @@ class FakeOpenAI:
     def __init__(self):
         self.mode = 'ok'
         self.reply = 'Tell me about a project you are proud of?'
+        self.queue = []  # replies served first, one per request, before falling back to `reply`
         self.slow_seconds = 3.0
         self.requests = []
         self.headers = []
@@ -55,7 +56,7 @@ class FakeOpenAI:
             return self._send_raw(request, 200, b'<html>gateway</html>', 'application/json')
         if self.mode == 'malformed':
             return self._send(request, 200, {'id': 'x', 'object': 'chat.completion', 'choices': []})
-        content = '' if self.mode == 'empty' else self.reply
+        content = '' if self.mode == 'empty' else (self.queue.pop(0) if self.queue else self.reply)
         return self._send(request, 200, {
             'id': 'chatcmpl-fake', 'object': 'chat.completion', 'created': int(time.time()),
             'model': 'fake-model',

@@ -35,10 +35,10 @@ def run_interview(language, answers, topic='backend', questions=5):
     reply = bot.open(context)
     transcript = [reply.text]
     state = reply.state
-    for answer in answers:
+    for given, answer in enumerate(answers):
         if reply.finished:
             break
-        reply = bot.respond(InterviewContext(topic, language, [], state), answer)
+        reply = bot.respond(InterviewContext(topic, language, [], state, answers_so_far=given), answer)
         state = reply.state
         transcript.append(reply.text)
     return transcript, reply, state
@@ -49,24 +49,36 @@ GOOD_ANSWER = ('I would start from the requirements, then discuss the data model
 
 
 @pytest.mark.parametrize('language', ['en', 'ko'])
-def test_thirty_answers_never_repeat_a_question_and_the_interview_closes(language):
+def test_interview_ends_exactly_after_the_configured_number_of_questions(language):
     transcript, last, state = run_interview(language, [GOOD_ANSWER] * 30, questions=5)
-    asked = state['asked']
-    assert len(asked) == len(set(asked)) == 5
     assert last.finished
+    assert len(transcript) == 1 + 5  # the opening, then one reply per answer; the 5th closes
+    assert len(state['asked']) == len(set(state['asked']))
+
+
+@pytest.mark.parametrize('language', ['en', 'ko'])
+def test_a_thirty_turn_interview_never_repeats_a_question(language):
+    answers = [GOOD_ANSWER if turn % 3 else 'Not sure.' for turn in range(30)]
+    transcript, last, state = run_interview(language, answers, questions=30)
+    assert last.finished  # it closes (here: when the bank runs out) instead of repeating
+    asked = state['asked']
+    assert len(asked) == len(set(asked)) and len(asked) >= 8
     texts = all_question_texts(language)
-    spoken = [q for q in texts if any(q in line for line in transcript)]
-    assert len(spoken) == len(set(spoken)) == 5
+    spoken = [q for line in transcript for q in texts if q in line]
+    assert len(spoken) == len(set(spoken)) == len(asked)
+    follow_ups = [line for line in transcript if any(
+        q['follow_up'][language] in line for t in topics().values() for q in t['questions'])]
+    assert len(follow_ups) == len(set(follow_ups))
 
 
 def test_short_answer_gets_one_follow_up_then_moves_on():
     bot = OfflineInterviewer(question_count=5)
     opened = bot.open(InterviewContext('backend', 'en'))
     question = next(q for q in topics()['backend']['questions'] if q['id'] == opened.state['current'])
-    follow = bot.respond(InterviewContext('backend', 'en', [], opened.state), 'No idea.')
+    follow = bot.respond(InterviewContext('backend', 'en', [], opened.state, answers_so_far=0), 'No idea.')
     assert question['follow_up']['en'] in follow.text
     assert follow.state['current'] == question['id']
-    moved = bot.respond(InterviewContext('backend', 'en', [], follow.state), 'Still not sure.')
+    moved = bot.respond(InterviewContext('backend', 'en', [], follow.state, answers_so_far=1), 'Still not sure.')
     assert moved.state['current'] != question['id']
     assert len(moved.state['asked']) == 2
 

@@ -34,11 +34,13 @@ def test_providers_are_chosen_by_name():
         build_synthesizer('shouting', 3)
 
 
-def test_voice_and_language_change_the_audio_key():
+def test_text_language_and_owner_change_the_audio_key():
     store = AudioStore(None, 'bucket', 'audio/', 900, FakeSynthesizer(), 5)
-    assert store.key_for('Hello', 'en') != store.key_for('Hello', 'ko')
-    assert store.key_for('Hello', 'en') != store.key_for('Hello!', 'en')
-    assert store.key_for('Hello', 'en') == store.key_for('Hello', 'en')
+    assert store.key_for('Hello', 'en', 'alice') != store.key_for('Hello', 'ko', 'alice')
+    assert store.key_for('Hello', 'en', 'alice') != store.key_for('Hello!', 'en', 'alice')
+    assert store.key_for('Hello', 'en', 'alice') != store.key_for('Hello', 'en', 'bob')
+    assert store.key_for('Hello', 'en', 'alice') == store.key_for('Hello', 'en', 'alice')
+    assert 'alice' not in store.key_for('Hello', 'en', 'alice')
 
 
 class SlowSynthesizer(FakeSynthesizer):
@@ -51,7 +53,7 @@ class SlowSynthesizer(FakeSynthesizer):
 def test_slow_speech_is_given_up_after_the_deadline(aws):
     from chalicelib import config, providers
     store = AudioStore(providers.s3(), config.settings().audio_bucket, 'audio/', 900, SlowSynthesizer(), 0.2)
-    audio = store.speak('A slow reply', 'en')
+    audio = store.speak('A slow reply', 'en', 'alice')
     assert audio.url is None and 'too long' in audio.error
 
 
@@ -61,7 +63,7 @@ class UnreachableS3:
 
 
 def test_s3_failure_gives_text_only_with_a_reason():
-    audio = AudioStore(UnreachableS3(), 'bucket', 'audio/', 900, FakeSynthesizer(), 5).speak('Hi', 'en')
+    audio = AudioStore(UnreachableS3(), 'bucket', 'audio/', 900, FakeSynthesizer(), 5).speak('Hi', 'en', 'alice')
     assert audio.url is None and 'could not be stored' in audio.error
 
 

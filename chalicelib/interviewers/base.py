@@ -2,7 +2,10 @@
 from dataclasses import dataclass, field
 from typing import List, Optional, Protocol
 
+# Languages an interview can be held in: name for prompts, and the hint a browser's speech
+# recognition understands.
 LANGUAGES = {'ko': 'Korean', 'en': 'English'}
+SPEECH_LANG = {'ko': 'ko-KR', 'en': 'en-US'}
 DEFAULT_LANGUAGE = 'ko'
 GENERAL_TOPIC = {'ko': '일반 개발자 면접', 'en': 'General software developer interview'}
 
@@ -11,6 +14,7 @@ GENERAL_TOPIC = {'ko': '일반 개발자 면접', 'en': 'General software develo
 class Message:
     role: str  # 'user' (the candidate) or 'assistant' (the interviewer)
     content: str
+    notes: Optional[str] = None  # the interviewer's hidden notes on the answer before it
 
 
 @dataclass
@@ -20,13 +24,23 @@ class InterviewContext:
     language: str
     history: List[Message] = field(default_factory=list)  # oldest first, without the new answer
     state: dict = field(default_factory=dict)  # the provider's own notes from earlier turns
+    job_description: Optional[str] = None
+    answers_so_far: int = 0  # answers given before this turn
 
 
 @dataclass
 class InterviewerReply:
-    text: str
+    text: str  # spoken and shown
     state: dict
     finished: bool = False
+    notes: Optional[str] = None  # kept for the report, never shown or spoken
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+@dataclass
+class ReportResult:
+    report: dict
     tokens_in: int = 0
     tokens_out: int = 0
 
@@ -48,6 +62,14 @@ class Interviewer(Protocol):
     def respond(self, context: InterviewContext, answer: str) -> InterviewerReply:
         """The interviewer's next turn after the candidate's `answer`."""
 
+    def report(self, context: InterviewContext) -> ReportResult:
+        """The feedback report on the whole interview in `context.history`."""
+
 
 def topic_title(topic: Optional[str], language: str) -> str:
     return topic or GENERAL_TOPIC[language]
+
+
+def is_last_question(context: InterviewContext, question_count: int) -> bool:
+    """Whether the answer being given now is to the interview's final question."""
+    return context.answers_so_far + 1 >= question_count

@@ -1,0 +1,207 @@
+"""One turn of an interview: the interviewer's opening question, or its reply to an answer.
+
+A turn is: use one of today's chats, ask the interviewer, then store the candidate's answer,
+the reply (with its hidden notes) and the interview's progress in one transaction. If the
+interviewer fails the chat is given back and nothing is stored; speech comes last and can
+only degrade the reply to text.
+"""
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Optional
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import config, interviews, providers, quota
+from chalicelib.errors import BadRequest, Conflict, UpstreamUnavailable
+from chalicelib.interviewers.base import (InterviewContext, InterviewerReply, InterviewerUnavailable,
+                                          Message, topic_title)
+from chalicelib.models import InterviewModel, MessageModel, UserModel, connection
+
+logger = logging.getLogger('mock_interviewer')
+
+INPUT_REQUIRED = 'user_input or interview_topic is required.'
+MODEL_UNAVAILABLE = ('The interviewer is unavailable right now. Nothing was saved and this '
+                     'did not count against your daily limit; please try again.')
+BUSY = 'Another answer to this interview is being processed. Please wait for it and try again.'
+FINISHED = ('This interview has finished. Start a new one to keep practising: send interview_topic, '
+            'or POST /api/interviews/.')
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    user_input: Optional[str]
+    topic: Optional[str]
+    language: str
+
+
+@dataclass(frozen=True)
+class NewInterview:
+    topic: str
+    language: str
+    job_description: Optional[str] = None
+
+
+def parse_chat_request(body: dict) -> ChatRequest:
+    user_input = interviews.optional_text(body, 'user_input', interviews.MAX_ANSWER_CHARS)
+    topic = interviews.optional_text(body, 'interview_topic', interviews.MAX_TOPIC_CHARS)
+    if user_input is None and topic is None:
+        raise BadRequest(INPUT_REQUIRED)
+    return ChatRequest(user_input, topic, interviews.language_field(body))
+
+
+def parse_new_interview(body: dict) -> NewInterview:
+    topic = interviews.optional_text(body, 'topic', interviews.MAX_TOPIC_CHARS)
+    if topic is None:
+        raise BadRequest('topic is required: a built-in topic id from GET /api/topics/ or your own, up to 100 characters.')
+    return NewInterview(topic, interviews.language_field(body),
+                        interviews.optional_text(body, 'job_description', interviews.MAX_JOB_DESCRIPTION_CHARS))
+
+
+def parse_answer(body: dict) -> str:
+    answer = interviews.optional_text(body, 'user_input', interviews.MAX_ANSWER_CHARS)
+    if answer is None:
+        raise BadRequest('user_input is required: your answer, 1 to 4000 characters.')
+    return answer
+
+
+# -- the three ways a turn starts -------------------------------------------------------------
+def chat(user: UserModel, request: ChatRequest) -> tuple:
+    """POST /api/chat/gpt/: a topic alone starts an interview; an answer goes to the current one."""
+    if request.user_input is None:
+        return start(user, NewInterview(request.topic, request.language))
+    interview = interviews.current_interview(user)
+    if interview is None:
+        topic = request.topic or topic_title(None, request.language)
+        return _run(user, None, request.user_input,
+                    NewInterview(topic, request.language))
+    return _run(user, interview, request.user_input)
+
+
+def start(user: UserModel, new: NewInterview) -> tuple:
+    return _run(user, None, None, new)
+
+
+def answer(user: UserModel, interview_id: str, user_input: str) -> tuple:
+    return _run(user, interviews.find(user, interview_id), user_input)
+
+
+# -- the turn itself --------------------------------------------------------------------------
+def _run(user: UserModel, interview: Optional[InterviewModel], user_input: Optional[str],
+         new: Optional[NewInterview] = None) -> tuple:
+    """Returns (body, headers) of a successful turn, or raises with the quota left untouched."""
+    started = time.monotonic()
+    used = quota.consume(user)  # first: with no chats left the answer is 429, whatever else
+    try:
+        if interview is not None and interview.status != 'active':
+            raise Conflict(FINISHED)
+        if interview is None:
+            interview, reply = _open(user, new, user_input)
+        else:
+            reply = _reply(interview, user_input)
+    except BaseException:
+        _give_back(user, used)
+        raise
+    _record_tokens(user, reply)
+    time_left = config.settings().request_deadline_seconds - (time.monotonic() - started)
+    audio = providers.audio_store().speak(reply.text, interview.language, user.username_key,
+                                          deadline_seconds=time_left)
+    body = {'response': reply.text, 'audio_url': audio.url, 'interview_id': interview.interview_id,
+            'interview': interviews.summary(interview), **used.as_dict()}
+    if audio.error:
+        body['audio_error'] = audio.error
+    return body, used.headers()
+
+
+def _open(user: UserModel, new: NewInterview, first_input: Optional[str]) -> tuple:
+    now = _now()
+    interview = InterviewModel(user.username_key, interviews.new_interview_id(), topic=new.topic,
+                               language=new.language, status='active', turns=0, next_seq=0,
+                               job_description=new.job_description, created_at=now, updated_at=now)
+    reply = _ask(providers.interviewer().open, _context(interview, []))
+    # An answer sent before any question is kept, in order, ahead of the opening question.
+    said = [('user', first_input, None)] if first_input else []
+    said.append(('assistant', reply.text, reply.notes))
+    _store(interview, said, reply, is_new=True)
+    return interview, reply
+
+
+def _reply(interview: InterviewModel, user_input: str) -> InterviewerReply:
+    history = [Message(m.role, m.content, m.notes) for m in interviews.messages_of(interview)]
+    reply = _ask(providers.interviewer().respond, _context(interview, history), user_input)
+    _store(interview, [('user', user_input, None), ('assistant', reply.text, reply.notes)], reply, is_new=False)
+    return reply
+
+
+def _context(interview: InterviewModel, history: list) -> InterviewContext:
+    return InterviewContext(topic=interview.topic, language=interview.language, history=history,
+                            state=dict(interview.interviewer_state or {}),
+                            job_description=interview.job_description,
+                            answers_so_far=int(interview.turns or 0))
+
+
+def _ask(action, *args) -> InterviewerReply:
+    try:
+        return action(*args)
+    except InterviewerUnavailable as error:
+        logger.warning('interviewer %s unavailable: %s', providers.interviewer().name, error.reason)
+        raise UpstreamUnavailable(MODEL_UNAVAILABLE, {'Retry-After': '5'})
+
+
+def _store(interview: InterviewModel, said: list, reply: InterviewerReply, is_new: bool) -> None:
+    """Messages and interview progress in one transaction, or nothing at all."""
+    now = _now()
+    first_seq = int(interview.next_seq)
+    answers = sum(1 for role, _, _ in said if role == 'user')
+    status = 'finished' if reply.finished else 'active'
+    try:
+        with TransactWrite(connection=connection()) as transaction:
+            for offset, (role, content, notes) in enumerate(said):
+                transaction.save(MessageModel(interview.interview_id, first_seq + offset, role=role,
+                                              content=content, notes=notes, created_at=now),
+                                 condition=MessageModel.seq.does_not_exist())
+            if is_new:
+                interview.next_seq, interview.turns, interview.status = first_seq + len(said), answers, status
+                interview.interviewer_state = reply.state
+                interview.tokens_in, interview.tokens_out = reply.tokens_in, reply.tokens_out
+                transaction.save(interview, condition=InterviewModel.interview_id.does_not_exist())
+            else:
+                transaction.update(interview, actions=[
+                    InterviewModel.next_seq.set(first_seq + len(said)),
+                    InterviewModel.turns.add(answers),
+                    InterviewModel.interviewer_state.set(reply.state),
+                    InterviewModel.status.set(status),
+                    InterviewModel.tokens_in.add(reply.tokens_in),
+                    InterviewModel.tokens_out.add(reply.tokens_out),
+                    InterviewModel.updated_at.set(now),
+                ], condition=(InterviewModel.next_seq == first_seq) & (InterviewModel.status == 'active'))
+    except TransactWriteError as error:
+        codes = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
+        if 'ConditionalCheckFailed' in codes or 'TransactionConflict' in codes:
+            raise Conflict(BUSY)
+        raise
+    if not is_new:  # the view returned with the reply shows the interview after this turn
+        interview.turns, interview.status, interview.updated_at = int(interview.turns) + answers, status, now
+        interview.next_seq = first_seq + len(said)
+        interview.tokens_in = int(interview.tokens_in or 0) + reply.tokens_in
+        interview.tokens_out = int(interview.tokens_out or 0) + reply.tokens_out
+
+
+def _give_back(user: UserModel, used: quota.QuotaStatus) -> None:
+    try:
+        quota.refund(user, used)
+    except Exception:  # the turn's own error is the one to report
+        logger.exception('could not give back a chat to the daily quota')
+
+
+def _record_tokens(user: UserModel, reply: InterviewerReply) -> None:
+    try:
+        quota.record_tokens(user, reply.tokens_in, reply.tokens_out)
+    except Exception:  # the turn is stored; a lost usage figure must not fail it
+        logger.exception('could not record token usage')
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
