@@ -13,6 +13,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import config, quota
 from chalicelib.errors import BadRequest, Conflict, Unauthorized
+from chalicelib.fields import string_field
 from chalicelib.models import EmailClaimModel, TokenModel, UserModel, connection
 
 USERNAME_PATTERN = re.compile(r'^[A-Za-z0-9_.-]{3,30}$')
@@ -28,15 +29,6 @@ REQUIRED_FOR_LOGIN = 'Username and password are required.'
 INVALID_CREDENTIALS = 'Invalid credentials.'
 NOT_AUTHENTICATED = 'Authentication credentials were not provided. Log in and send "Authorization: Token <token>".'
 BAD_TOKEN = 'Your session token is invalid or has expired. Please log in again.'
-
-
-def _string_field(body: dict, name: str) -> Optional[str]:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise BadRequest(f'{name} must be a string.')
-    return value
 
 
 def _now() -> datetime:
@@ -77,10 +69,10 @@ def _decoy_hash(rounds: int) -> bytes:
 
 
 def register(body: dict) -> None:
-    username = _string_field(body, 'username')
-    email = _string_field(body, 'email')
-    password = _string_field(body, 'password')
-    password2 = _string_field(body, 'password2')
+    username = string_field(body, 'username')
+    email = string_field(body, 'email')
+    password = string_field(body, 'password')
+    password2 = string_field(body, 'password2')
     if not username or not email or not password:
         raise BadRequest(REQUIRED_FOR_REGISTER)
     username, email = username.strip(), email.strip()
@@ -118,8 +110,8 @@ def _create_user_with_email(user: UserModel, claim: EmailClaimModel) -> None:
 
 
 def login(body: dict) -> dict:
-    username = _string_field(body, 'username')
-    password = _string_field(body, 'password')
+    username = string_field(body, 'username')
+    password = string_field(body, 'password')
     if not username or not password:
         raise BadRequest(REQUIRED_FOR_LOGIN)
     settings = config.settings()

@@ -26,22 +26,7 @@ ID_PATTERN = re.compile(r'^\d{13}-[0-9a-f]{16}$')
 NOT_FOUND = 'Interview not found.'
 
 
-# -- reading request fields ------------------------------------------------------------------
-def optional_text(body: dict, name: str, max_chars: int) -> Optional[str]:
-    """A string field, trimmed; None when absent or blank; a 400 naming the field otherwise."""
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise BadRequest(f'{name} must be a string.')
-    value = value.strip()
-    if not value:
-        return None
-    if len(value) > max_chars:
-        raise BadRequest(f'{name} must be at most {max_chars} characters (it has {len(value)}).')
-    return value
-
-
+# -- request fields particular to interviews ---------------------------------------------------
 def language_field(body: dict) -> str:
     value = body.get('language', DEFAULT_LANGUAGE)
     if value is None:

@@ -16,6 +16,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import config, interviews, providers, quota
 from chalicelib.errors import BadRequest, Conflict, UpstreamUnavailable
+from chalicelib.fields import optional_text
 from chalicelib.interviewers.base import (InterviewContext, InterviewerReply, InterviewerUnavailable,
                                           Message, topic_title)
 from chalicelib.models import InterviewModel, MessageModel, UserModel, connection
@@ -45,23 +46,23 @@ class NewInterview:
 
 
 def parse_chat_request(body: dict) -> ChatRequest:
-    user_input = interviews.optional_text(body, 'user_input', interviews.MAX_ANSWER_CHARS)
-    topic = interviews.optional_text(body, 'interview_topic', interviews.MAX_TOPIC_CHARS)
+    user_input = optional_text(body, 'user_input', interviews.MAX_ANSWER_CHARS)
+    topic = optional_text(body, 'interview_topic', interviews.MAX_TOPIC_CHARS)
     if user_input is None and topic is None:
         raise BadRequest(INPUT_REQUIRED)
     return ChatRequest(user_input, topic, interviews.language_field(body))
 
 
 def parse_new_interview(body: dict) -> NewInterview:
-    topic = interviews.optional_text(body, 'topic', interviews.MAX_TOPIC_CHARS)
+    topic = optional_text(body, 'topic', interviews.MAX_TOPIC_CHARS)
     if topic is None:
         raise BadRequest('topic is required: a built-in topic id from GET /api/topics/ or your own, up to 100 characters.')
     return NewInterview(topic, interviews.language_field(body),
-                        interviews.optional_text(body, 'job_description', interviews.MAX_JOB_DESCRIPTION_CHARS))
+                        optional_text(body, 'job_description', interviews.MAX_JOB_DESCRIPTION_CHARS))
 
 
 def parse_answer(body: dict) -> str:
-    answer = interviews.optional_text(body, 'user_input', interviews.MAX_ANSWER_CHARS)
+    answer = optional_text(body, 'user_input', interviews.MAX_ANSWER_CHARS)
     if answer is None:
         raise BadRequest('user_input is required: your answer, 1 to 4000 characters.')
     return answer

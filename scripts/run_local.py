@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 from scripts.bootstrap import stage_environment
 from scripts.local_stack import (

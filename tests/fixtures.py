@@ -7,7 +7,6 @@ from chalice.test import Client
 
 from app import app
 from chalicelib import providers
-from chalicelib.speech import SpeechFailed
 
 PASSWORD = 'correct horse battery'
 

@@ -1,7 +1,7 @@
 """The built-in interviewer: topics, one question at a time, follow-ups, no repeats, a close."""
 import pytest
 
-from chalicelib.interviewers.base import InterviewContext, Message
+from chalicelib.interviewers.base import InterviewContext
 from chalicelib.interviewers.offline import OfflineInterviewer, key_point_coverage, resolve_topic, topics
 
 REQUIRED_TOPICS = {'general', 'backend', 'frontend', 'data-ml', 'devops-cloud', 'mobile',
