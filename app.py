@@ -3,7 +3,7 @@ import logging
 
 from chalice import Chalice
 
-from chalicelib import accounts, config, feedback, interviews, topics, turns
+from chalicelib import account_data, accounts, config, feedback, interviews, topics, turns
 from chalicelib.api import Api
 
 app = Chalice(app_name='mock-interviewer')
@@ -26,13 +26,13 @@ def health():
 # -- accounts ---------------------------------------------------------------------------------
 @api.route('/api/user/register', methods=['POST'])
 def register():
-    accounts.register(api.json_body())
+    accounts.register(api.json_body(), api.source_ip())
     return {'message': 'User registered successfully.'}, 201
 
 
 @api.route('/api/user/login', methods=['POST'])
 def login():
-    return accounts.login(api.json_body())
+    return accounts.login(api.json_body(), api.source_ip())
 
 
 @api.route('/api/user/logout', methods=['GET', 'POST'])
@@ -43,6 +43,17 @@ def logout():
 @api.route('/api/user/me', methods=['GET'])
 def me():
     return accounts.profile(current_user())
+
+
+@api.route('/api/user/me', methods=['DELETE'])
+def delete_account():
+    account_data.delete(current_user(), api.json_body())
+    return {'message': 'Your account and all its data were deleted.'}
+
+
+@api.route('/api/user/export', methods=['GET'])
+def export_account():
+    return account_data.export(current_user())
 
 
 # -- the original chat contract ---------------------------------------------------------------

@@ -11,7 +11,7 @@ import bcrypt
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import config, quota
+from chalicelib import config, quota, throttle
 from chalicelib.errors import BadRequest, Conflict, Unauthorized
 from chalicelib.fields import string_field
 from chalicelib.models import EmailClaimModel, TokenModel, UserModel, connection
@@ -68,7 +68,7 @@ def _decoy_hash(rounds: int) -> bytes:
     return bcrypt.hashpw(secrets.token_bytes(16).hex().encode(), bcrypt.gensalt(rounds))
 
 
-def register(body: dict) -> None:
+def register(body: dict, source_ip: str) -> None:
     username = string_field(body, 'username')
     email = string_field(body, 'email')
     password = string_field(body, 'password')
@@ -81,8 +81,9 @@ def register(body: dict) -> None:
     validate_username(username)
     validate_email(email)
     validate_password(password)
+    throttle.take_signup(source_ip)  # after validation: a typo does not use up the allowance
 
-    user = UserModel(username.lower(), username=username, email=email,
+    user = UserModel(username.lower(), username=username, email=email, audio_salt=secrets.token_hex(16),
                      password_hash=hash_password(password), created_at=_now())
     claim = EmailClaimModel(email.lower(), username_key=user.username_key)
     _create_user_with_email(user, claim)
@@ -109,24 +110,36 @@ def _create_user_with_email(user: UserModel, claim: EmailClaimModel) -> None:
             raise
 
 
-def login(body: dict) -> dict:
+def login(body: dict, source_ip: str) -> dict:
     username = string_field(body, 'username')
     password = string_field(body, 'password')
     if not username or not password:
         raise BadRequest(REQUIRED_FOR_LOGIN)
-    settings = config.settings()
-    user = find_user(username.strip()) if len(username) <= 64 else None
+    throttle.check_login_allowed(username.strip(), source_ip)
+    user = verified_user(username.strip(), password)
+    if user is None:
+        throttle.record_failed_login(username.strip(), source_ip)
+        raise Unauthorized(INVALID_CREDENTIALS)
+    return issue_token(user)
+
+
+def verified_user(username: str, password: str) -> Optional[UserModel]:
+    """The user if the password is theirs. Unknown users cost the same bcrypt work."""
+    rounds = config.settings().bcrypt_rounds
+    user = find_user(username) if len(username) <= 64 else None
     password_bytes = password.encode('utf-8')
     if len(password_bytes) > MAX_PASSWORD_BYTES:
         # bcrypt 5 refuses such input; no stored password can be this long, so it cannot match.
-        bcrypt.checkpw(b'x', _decoy_hash(settings.bcrypt_rounds))
-        raise Unauthorized(INVALID_CREDENTIALS)
+        bcrypt.checkpw(b'x', _decoy_hash(rounds))
+        return None
     if user is None:
-        bcrypt.checkpw(password_bytes, _decoy_hash(settings.bcrypt_rounds))
-        raise Unauthorized(INVALID_CREDENTIALS)
-    if not bcrypt.checkpw(password_bytes, user.password_hash.encode('ascii')):
-        raise Unauthorized(INVALID_CREDENTIALS)
+        bcrypt.checkpw(password_bytes, _decoy_hash(rounds))
+        return None
+    return user if bcrypt.checkpw(password_bytes, user.password_hash.encode('ascii')) else None
 
+
+def issue_token(user: UserModel) -> dict:
+    settings = config.settings()
     token = secrets.token_urlsafe(32)
     expires_at = _now() + timedelta(days=settings.token_ttl_days)
     TokenModel(hash_token(token), username_key=user.username_key,

@@ -140,6 +140,11 @@ class Api:
     def query_param(self, name: str) -> Optional[str]:
         return (self.request.query_params or {}).get(name)
 
+    def source_ip(self) -> str:
+        """The caller's address as API Gateway saw it (never a client-supplied header)."""
+        context = getattr(self.request, 'context', None) or {}
+        return str((context.get('identity') or {}).get('sourceIp') or 'unknown')
+
     def request_id(self) -> str:
         context = getattr(self.request, 'lambda_context', None)
         return getattr(context, 'aws_request_id', '-')

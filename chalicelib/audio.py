@@ -39,16 +39,25 @@ class AudioStore:
         # Per user, so an account's audio can be deleted by prefix; hashed, so keys name nobody.
         return f"{self.prefix}{hashlib.sha256(owner.encode('utf-8')).hexdigest()[:24]}/"
 
-    def key_for(self, text: str, language: str, owner: str, voice: Optional[str] = None) -> str:
-        """Same user, voice, language and text: same key, so a repeated reply is synthesized once."""
+    def key_for(self, text: str, language: str, owner: str, salt: str, voice: Optional[str] = None) -> str:
+        """Same user, voice, language and text: same key, so a repeated reply is synthesized once.
+        The user's secret salt makes keys unguessable even by someone who knows the text."""
         voice = voice or (self.synthesizer.voice(language) if self.synthesizer else 'none')
-        digest = hashlib.sha256(f'{voice}\n{language}\n{text}'.encode('utf-8')).hexdigest()
+        digest = hashlib.sha256(f'{salt}\n{voice}\n{language}\n{text}'.encode('utf-8')).hexdigest()
         return f'{self.owner_prefix(owner)}{digest}.mp3'
 
-    def keys_in_any_voice(self, text: str, language: str, owner: str) -> list:
+    def keys_in_any_voice(self, text: str, language: str, owner: str, salt: str) -> list:
         """Where a clip of `text` may be, whichever engine spoke it (the provider may have changed)."""
         voices = {*known_voices(language), self.synthesizer.voice(language) if self.synthesizer else 'none'}
-        return [self.key_for(text, language, owner, voice) for voice in sorted(voices)]
+        return [self.key_for(text, language, owner, salt, voice) for voice in sorted(voices)]
+
+    def delete_owner(self, owner: str) -> int:
+        """Every clip of one user; returns how many were deleted."""
+        keys = []
+        for listing in self.s3.get_paginator('list_objects_v2').paginate(Bucket=self.bucket, Prefix=self.owner_prefix(owner)):
+            keys += [item['Key'] for item in listing.get('Contents', [])]
+        self.delete(keys)
+        return len(keys)
 
     def delete(self, keys: list) -> None:
         """Removes the given clips; S3 deletes up to 1000 keys a call."""
@@ -57,12 +66,13 @@ class AudioStore:
             batch = [{'Key': key} for key in keys[start:start + 1000]]
             self.s3.delete_objects(Bucket=self.bucket, Delete={'Objects': batch, 'Quiet': True})
 
-    def speak(self, text: str, language: str, owner: str, deadline_seconds: Optional[float] = None) -> Audio:
+    def speak(self, text: str, language: str, owner: str, salt: str,
+              deadline_seconds: Optional[float] = None) -> Audio:
         """A URL that plays `text`, or None with the reason; never raises. Synthesis gets at most
         `deadline_seconds` (default: the store's own), so the request can still answer in time."""
         if self.synthesizer is None:
             return Audio(None, SPEECH_OFF)
-        key = self.key_for(text, language, owner)
+        key = self.key_for(text, language, owner, salt)
         try:
             if not self._exists(key):
                 budget = self.deadline_seconds if deadline_seconds is None else min(deadline_seconds, self.deadline_seconds)

@@ -32,6 +32,7 @@ class Settings:
     interviews_table: str
     messages_table: str
     usage_table: str
+    counters_table: str
     audio_bucket: str
     audio_prefix: str
     audio_url_ttl_seconds: int
@@ -54,6 +55,12 @@ class Settings:
     speech_timeout_seconds: float
     request_deadline_seconds: float
     log_level: str
+    login_failure_limit: int
+    login_failure_window_seconds: int
+    registration_limit_per_ip: int
+    registration_window_seconds: int
+    model_calls_per_day: int
+    model_ceiling_action: str
 
 
 def settings() -> Settings:
@@ -66,6 +73,7 @@ def settings() -> Settings:
         interviews_table=_str('INTERVIEWS_TABLE', 'mock-interviewer-interviews'),
         messages_table=_str('MESSAGES_TABLE', 'mock-interviewer-messages'),
         usage_table=_str('USAGE_TABLE', 'mock-interviewer-usage'),
+        counters_table=_str('COUNTERS_TABLE', 'mock-interviewer-counters'),
         audio_bucket=_str('AUDIO_BUCKET', 'mock-interviewer-audio'),
         audio_prefix=_str('AUDIO_PREFIX', 'audio/'),
         audio_url_ttl_seconds=_int('AUDIO_URL_TTL_SECONDS', 900),
@@ -91,6 +99,13 @@ def settings() -> Settings:
         # API Gateway cuts a request at 29 s; speech gets what the model call left of this.
         request_deadline_seconds=_float('REQUEST_DEADLINE_SECONDS', 27.0),
         log_level=_str('LOG_LEVEL', 'INFO'),
+        login_failure_limit=_int('LOGIN_FAILURE_LIMIT', 5),
+        login_failure_window_seconds=_int('LOGIN_FAILURE_WINDOW_SECONDS', 900),
+        registration_limit_per_ip=_int('REGISTRATION_LIMIT_PER_IP', 20),
+        registration_window_seconds=_int('REGISTRATION_WINDOW_SECONDS', 3600),
+        # A ceiling on paid model calls across all users, so one bad day has a bounded bill.
+        model_calls_per_day=_int('MODEL_CALLS_PER_DAY', 2000),
+        model_ceiling_action=_str('MODEL_CEILING_ACTION', 'reject'),  # reject | offline
     )
 
 

@@ -34,7 +34,7 @@ def finish_with_report(user: UserModel, interview_id: str) -> tuple:
                                job_description=interview.job_description,
                                answers_so_far=int(interview.turns or 0))
     try:
-        result = providers.interviewer().report(context)
+        result = providers.interviewer_within_ceiling().report(context)
     except InterviewerUnavailable as error:
         logger.warning('report for an interview failed: %s', error.reason)
         raise UpstreamUnavailable(REPORT_UNAVAILABLE, {'Retry-After': '5'})

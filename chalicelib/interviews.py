@@ -139,7 +139,8 @@ def delete(user: UserModel, interview_id: str) -> None:
     messages = messages_of(interview)
     store = providers.audio_store()
     store.delete([key for m in messages if m.role == 'assistant'
-                  for key in store.keys_in_any_voice(m.content, interview.language, user.username_key)])
+                  for key in store.keys_in_any_voice(m.content, interview.language, user.username_key,
+                                                     user.audio_salt or '')])
     with MessageModel.batch_write() as batch:
         for message in messages:
             batch.delete(message)

@@ -25,6 +25,7 @@ class UserModel(Model):
     email = UnicodeAttribute()
     password_hash = UnicodeAttribute()
     daily_chat_limit = NumberAttribute(null=True)  # None: the configured default
+    audio_salt = UnicodeAttribute(null=True)  # makes the user's audio keys unguessable
     created_at = UTCDateTimeAttribute()
 
 
@@ -104,7 +105,19 @@ class UsageModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
-ALL_MODELS = [UserModel, EmailClaimModel, TokenModel, InterviewModel, MessageModel, UsageModel]
+class CounterModel(Model):
+    """A fixed-window counter for abuse limits (failed logins, sign-ups, model calls a day).
+    The key names what is counted and its window; DynamoDB's TTL removes old windows."""
+    class Meta(_Meta):
+        table_name = _settings.counters_table
+
+    counter_key = UnicodeAttribute(hash_key=True)  # e.g. login-failures:user:alice:1795640
+    hits = NumberAttribute(default=0)
+    expires_at = TTLAttribute()
+
+
+ALL_MODELS = [UserModel, EmailClaimModel, TokenModel, InterviewModel, MessageModel, UsageModel,
+              CounterModel]
 
 
 def connection() -> Connection:

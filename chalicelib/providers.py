@@ -39,6 +39,24 @@ def interviewer():
     raise ValueError(f'Unknown INTERVIEWER_PROVIDER {s.interviewer_provider!r}; use openai or offline.')
 
 
+CEILING_REACHED = ("Today's allowance of AI interviewer calls for the whole service is used up. "
+                   'Please try again tomorrow.')
+
+
+def interviewer_within_ceiling():
+    """The interviewer for one more model call, minding the service-wide daily ceiling: past
+    it, the offline interviewer stands in or the call is refused, as configured."""
+    from chalicelib import throttle
+    from chalicelib.errors import UpstreamUnavailable
+    chosen = interviewer()
+    if not getattr(chosen, 'metered', False) or throttle.take_model_call():
+        return chosen
+    s = config.settings()
+    if s.model_ceiling_action == 'offline':
+        return _offline_interviewer(s.interview_questions)
+    raise UpstreamUnavailable(CEILING_REACHED, {'Retry-After': '3600'})
+
+
 @lru_cache(maxsize=2)
 def _offline_interviewer(question_count: int):
     from chalicelib.interviewers.offline import OfflineInterviewer

@@ -108,7 +108,7 @@ def _run(user: UserModel, interview: Optional[InterviewModel], user_input: Optio
     _record_tokens(user, reply)
     time_left = config.settings().request_deadline_seconds - (time.monotonic() - started)
     audio = providers.audio_store().speak(reply.text, interview.language, user.username_key,
-                                          deadline_seconds=time_left)
+                                          user.audio_salt or '', deadline_seconds=time_left)
     body = {'response': reply.text, 'audio_url': audio.url, 'interview_id': interview.interview_id,
             'interview': interviews.summary(interview), **used.as_dict()}
     if audio.error:
@@ -121,7 +121,7 @@ def _open(user: UserModel, new: NewInterview, first_input: Optional[str]) -> tup
     interview = InterviewModel(user.username_key, interviews.new_interview_id(), topic=new.topic,
                                language=new.language, status='active', turns=0, next_seq=0,
                                job_description=new.job_description, created_at=now, updated_at=now)
-    reply = _ask(providers.interviewer().open, _context(interview, []))
+    reply = _ask(providers.interviewer_within_ceiling().open, _context(interview, []))
     # An answer sent before any question is kept, in order, ahead of the opening question.
     said = [('user', first_input, None)] if first_input else []
     said.append(('assistant', reply.text, reply.notes))
@@ -131,7 +131,7 @@ def _open(user: UserModel, new: NewInterview, first_input: Optional[str]) -> tup
 
 def _reply(interview: InterviewModel, user_input: str) -> InterviewerReply:
     history = [Message(m.role, m.content, m.notes) for m in interviews.messages_of(interview)]
-    reply = _ask(providers.interviewer().respond, _context(interview, history), user_input)
+    reply = _ask(providers.interviewer_within_ceiling().respond, _context(interview, history), user_input)
     _store(interview, [('user', user_input, None), ('assistant', reply.text, reply.notes)], reply, is_new=False)
     return reply
 
@@ -147,7 +147,7 @@ def _ask(action, *args) -> InterviewerReply:
     try:
         return action(*args)
     except InterviewerUnavailable as error:
-        logger.warning('interviewer %s unavailable: %s', providers.interviewer().name, error.reason)
+        logger.warning('interviewer unavailable: %s', error.reason)
         raise UpstreamUnavailable(MODEL_UNAVAILABLE, {'Retry-After': '5'})
 
 

@@ -36,11 +36,13 @@ def test_providers_are_chosen_by_name():
 
 def test_text_language_and_owner_change_the_audio_key():
     store = AudioStore(None, 'bucket', 'audio/', 900, FakeSynthesizer(), 5)
-    assert store.key_for('Hello', 'en', 'alice') != store.key_for('Hello', 'ko', 'alice')
-    assert store.key_for('Hello', 'en', 'alice') != store.key_for('Hello!', 'en', 'alice')
-    assert store.key_for('Hello', 'en', 'alice') != store.key_for('Hello', 'en', 'bob')
-    assert store.key_for('Hello', 'en', 'alice') == store.key_for('Hello', 'en', 'alice')
-    assert 'alice' not in store.key_for('Hello', 'en', 'alice')
+    key = store.key_for('Hello', 'en', 'alice', 'salt1')
+    assert key != store.key_for('Hello', 'ko', 'alice', 'salt1')
+    assert key != store.key_for('Hello!', 'en', 'alice', 'salt1')
+    assert key != store.key_for('Hello', 'en', 'bob', 'salt1')
+    assert key != store.key_for('Hello', 'en', 'alice', 'salt2')  # unguessable without the salt
+    assert key == store.key_for('Hello', 'en', 'alice', 'salt1')
+    assert 'alice' not in key
 
 
 class SlowSynthesizer(FakeSynthesizer):
@@ -53,7 +55,7 @@ class SlowSynthesizer(FakeSynthesizer):
 def test_slow_speech_is_given_up_after_the_deadline(aws):
     from chalicelib import config, providers
     store = AudioStore(providers.s3(), config.settings().audio_bucket, 'audio/', 900, SlowSynthesizer(), 0.2)
-    audio = store.speak('A slow reply', 'en', 'alice')
+    audio = store.speak('A slow reply', 'en', 'alice', 's')
     assert audio.url is None and 'too long' in audio.error
 
 
@@ -63,7 +65,7 @@ class UnreachableS3:
 
 
 def test_s3_failure_gives_text_only_with_a_reason():
-    audio = AudioStore(UnreachableS3(), 'bucket', 'audio/', 900, FakeSynthesizer(), 5).speak('Hi', 'en', 'alice')
+    audio = AudioStore(UnreachableS3(), 'bucket', 'audio/', 900, FakeSynthesizer(), 5).speak('Hi', 'en', 'alice', 's')
     assert audio.url is None and 'could not be stored' in audio.error
 
 

@@ -113,8 +113,14 @@ class OfflineInterviewer:
 
     def respond(self, context: InterviewContext, answer: str) -> InterviewerReply:
         state = dict(context.state or {})
-        if not state.get('topic_id'):
-            return self.open(context)
+        if not state.get('topic_id'):  # standing in mid-interview for the model: just carry on
+            topic = resolve_topic(context.topic)
+            state = {'topic_id': topic['id'], 'asked': [], 'current': None, 'followed_up': False,
+                     'answered': context.answers_so_far + 1, 'seed': secrets.token_hex(4)}
+            if is_last_question(context, self.question_count):
+                return self._close(context.language, state, self._phrase('reaction_neutral', context.language, state))
+            lead = f"{self._phrase('reaction_neutral', context.language, state)} {self._phrase('next_question', context.language, state)}"
+            return self._ask_next(context.language, topic, state, lead, context.job_description)
         language = context.language
         topic = topics().get(state['topic_id']) or resolve_topic(context.topic)
         question = self._question(topic, state.get('current'))

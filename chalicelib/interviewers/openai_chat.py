@@ -69,6 +69,7 @@ def _shorten(text: str, limit: int) -> str:
 
 class OpenAIInterviewer:
     name = 'openai'
+    metered = True  # every call costs money, so it counts against the daily ceiling
 
     def __init__(self, api_key: str, base_url: str, model: str, timeout_seconds: float,
                  max_retries: int, max_output_tokens: int, context_budget_chars: int,
