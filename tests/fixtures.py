@@ -71,6 +71,25 @@ def api(aws):
 
 
 @pytest.fixture
+def fake_openai():
+    """A fake OpenAI-compatible server on loopback; see tests/fake_openai.py."""
+    from tests.fake_openai import FakeOpenAI
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+def use_fake_openai(monkeypatch, server, **extra):
+    """Configure the app (as its environment would) to interview through the fake server."""
+    monkeypatch.setenv('INTERVIEWER_PROVIDER', 'openai')
+    monkeypatch.setenv('OPENAI_API_KEY', 'sk-test-not-real')
+    monkeypatch.setenv('OPENAI_BASE_URL', server.base_url)
+    monkeypatch.setenv('OPENAI_MAX_RETRIES', '0')
+    for name, value in extra.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
 def speech():
     """A fake synthesizer serving every request of the test."""
     fake = FakeSynthesizer()

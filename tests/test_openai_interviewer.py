@@ -7,14 +7,7 @@ import pytest
 from chalicelib.interviewers.base import InterviewContext, InterviewerUnavailable, Message
 from chalicelib.interviewers.openai_chat import OpenAIInterviewer
 from chalicelib.models import MessageModel
-from tests.fake_openai import FakeOpenAI
-
-
-@pytest.fixture
-def fake_openai():
-    server = FakeOpenAI().start()
-    yield server
-    server.stop()
+from tests.fixtures import use_fake_openai
 
 
 def interviewer(base_url, timeout=2.0, retries=1, budget=2000):
@@ -108,17 +101,8 @@ def test_prompt_stays_bounded_as_the_conversation_grows(fake_openai):
     assert 'Question 0:' in system
 
 
-def _use_fake(monkeypatch, server, **extra):
-    monkeypatch.setenv('INTERVIEWER_PROVIDER', 'openai')
-    monkeypatch.setenv('OPENAI_API_KEY', 'sk-test-not-real')
-    monkeypatch.setenv('OPENAI_BASE_URL', server.base_url)
-    monkeypatch.setenv('OPENAI_MAX_RETRIES', '0')
-    for name, value in extra.items():
-        monkeypatch.setenv(name, value)
-
-
 def test_chat_through_the_api_uses_the_model(api, fake_openai, monkeypatch):
-    _use_fake(monkeypatch, fake_openai)
+    use_fake_openai(monkeypatch, fake_openai)
     token = api.signup()
     response = api.post('/api/chat/gpt/', {'interview_topic': 'backend'}, token=token)
     assert response.status_code == 200
@@ -128,7 +112,7 @@ def test_chat_through_the_api_uses_the_model(api, fake_openai, monkeypatch):
 
 @pytest.mark.parametrize('mode', ['500', '429', 'slow', 'malformed'])
 def test_model_failure_through_the_api_is_503_and_keeps_the_chat(api, fake_openai, monkeypatch, mode):
-    _use_fake(monkeypatch, fake_openai, OPENAI_TIMEOUT_SECONDS='0.5')
+    use_fake_openai(monkeypatch, fake_openai, OPENAI_TIMEOUT_SECONDS='0.5')
     fake_openai.slow_seconds = 1.5
     token = api.signup()
     fake_openai.mode = 'ok'
@@ -155,7 +139,7 @@ VALID_REPORT = {
 
 
 def _start_llm_interview(api, fake_openai, monkeypatch, questions='5', **extra):
-    _use_fake(monkeypatch, fake_openai, INTERVIEW_QUESTIONS=questions, **extra)
+    use_fake_openai(monkeypatch, fake_openai, INTERVIEW_QUESTIONS=questions, **extra)
     token = api.signup()
     from chalicelib.accounts import set_daily_limit
     set_daily_limit('alice', 100)

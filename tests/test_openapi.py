@@ -1,0 +1,221 @@
+"""docs/openapi.json is the API as the app really serves it: the same routes and methods, the
+same path parameters, the same bounds as the code, and errors in the one `{"error"}` shape.
+
+`make fuzz` (scripts/fuzz.py) checks the document against a running server; these tests keep
+it in step with the code without one."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from app import api as app_api  # the Api of app.py: path -> {method: handler}
+from chalicelib import accounts, interviews
+from chalicelib.interviewers.base import LANGUAGES
+
+DOCUMENT_PATH = Path(__file__).resolve().parent.parent / 'docs' / 'openapi.json'
+HTTP_METHODS = {'get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'}
+ERROR_STATUSES = {'400', '401', '403', '404', '405', '409', '413', '429', '503'}
+CHAT_OPERATIONS = [('/api/chat/gpt', 'post', '200'), ('/api/interviews', 'post', '201'),
+                   ('/api/interviews/{interview_id}/messages', 'post', '200')]
+
+
+@pytest.fixture(scope='module')
+def document() -> dict:
+    return json.loads(DOCUMENT_PATH.read_text(encoding='utf-8'))
+
+
+def resolve(document: dict, item: dict) -> dict:
+    """Follows local `$ref`s (`#/components/...`) until a real object."""
+    while isinstance(item, dict) and '$ref' in item:
+        node = document
+        for part in item['$ref'].lstrip('#/').split('/'):
+            node = node[part]
+        item = node
+    return item
+
+
+def documented_operations(document: dict) -> set:
+    return {(path, method.upper()) for path, item in document['paths'].items()
+            for method in item if method in HTTP_METHODS}
+
+
+def served_operations() -> set:
+    """What the app answers other than with 405 (and the OPTIONS preflight every path has)."""
+    return {(path, method) for path, handlers in app_api._handlers.items() for method in handlers}
+
+
+def operations(document: dict):
+    for path, item in document['paths'].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield path, method, operation
+
+
+def path_parameters(document: dict, path: str, operation: dict) -> list:
+    shared = document['paths'][path].get('parameters', [])
+    merged = [resolve(document, p) for p in shared + operation.get('parameters', [])]
+    return [p for p in merged if p['in'] == 'path']
+
+
+def property_schema(document: dict, schema_name: str, field: str) -> dict:
+    return resolve(document, document['components']['schemas'][schema_name]['properties'][field])
+
+
+# -- the document itself -------------------------------------------------------------------------
+def test_document_is_a_valid_openapi_3_0_document(document):
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+    assert document['openapi'] == '3.0.3'
+    errors = [error.message for error in OpenAPIV30SpecValidator(document).iter_errors()]
+    assert errors == []
+
+
+def test_schemathesis_loads_every_documented_operation(document):
+    schemathesis = pytest.importorskip('schemathesis')
+    loaded = [result.ok() for result in schemathesis.openapi.from_dict(document).get_all_operations()]
+    assert {(op.path, op.method.upper()) for op in loaded} == documented_operations(document)
+
+
+def test_info_says_a_trailing_slash_is_accepted_too(document):
+    assert 'trailing slash' in document['info']['description']
+
+
+# -- the same routes as the app ------------------------------------------------------------------
+def test_every_route_of_the_app_is_documented(document):
+    missing = served_operations() - documented_operations(document)
+    assert not missing, f'served by app.py but missing from docs/openapi.json: {sorted(missing)}'
+
+
+def test_every_documented_operation_is_served_by_the_app(document):
+    extra = documented_operations(document) - served_operations()
+    assert not extra, f'in docs/openapi.json but not served by app.py (it would answer 405): {sorted(extra)}'
+
+
+def test_paths_are_written_as_the_app_registers_them(document):
+    for path in document['paths']:
+        assert path.startswith('/api/') and not path.endswith('/'), path
+        assert path in app_api._handlers, path
+
+
+def test_options_and_405_methods_are_not_documented_as_operations(document):
+    for path, method, _ in operations(document):
+        assert method != 'options', path
+
+
+def test_path_parameters_match_each_path_template(document):
+    for path, method, operation in operations(document):
+        in_template = re.findall(r'{([^}/]+)}', path)
+        declared = path_parameters(document, path, operation)
+        assert sorted(p['name'] for p in declared) == sorted(in_template), (method, path)
+        assert all(p.get('required') is True for p in declared), (method, path)
+
+
+def test_every_operation_has_a_unique_operation_id(document):
+    ids = [operation['operationId'] for _, _, operation in operations(document)]
+    assert len(ids) == len(set(ids))
+
+
+# -- responses -----------------------------------------------------------------------------------
+def test_every_error_response_is_the_error_object(document):
+    error_schema = document['components']['schemas']['Error']
+    assert error_schema['required'] == ['error']
+    assert error_schema['properties']['error']['type'] == 'string'
+    for path, method, operation in operations(document):
+        for status, response in operation['responses'].items():
+            if status.startswith(('4', '5')):
+                assert status in ERROR_STATUSES, (method, path, status)
+                schema = resolve(document, response)['content']['application/json']['schema']
+                assert schema == {'$ref': '#/components/schemas/Error'}, (method, path, status)
+
+
+def test_no_operation_documents_an_internal_server_error(document):
+    for path, method, operation in operations(document):
+        assert '500' not in operation['responses'] and 'default' not in operation['responses'], (method, path)
+
+
+def test_every_success_response_has_a_json_schema(document):
+    for path, method, operation in operations(document):
+        successes = [s for s in operation['responses'] if s.startswith('2')]
+        assert successes, (method, path)
+        for status in successes:
+            assert 'schema' in resolve(document, operation['responses'][status])['content']['application/json']
+
+
+def test_every_429_carries_retry_after(document):
+    for path, method, operation in operations(document):
+        if '429' in operation['responses']:
+            headers = resolve(document, operation['responses']['429']).get('headers', {})
+            assert resolve(document, headers.get('Retry-After', {})).get('required') is True, (method, path)
+
+
+@pytest.mark.parametrize('path, method, status', CHAT_OPERATIONS)
+def test_chat_responses_carry_the_rate_limit_headers(document, path, method, status):
+    operation = document['paths'][path][method]
+    for code in (status, '429'):
+        headers = resolve(document, operation['responses'][code])['headers']
+        for name in ('X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'):
+            assert resolve(document, headers[name])['required'] is True, (code, name)
+
+
+def test_nullable_fields_are_marked_nullable(document):
+    assert document['components']['schemas']['InterviewPage']['properties']['next']['nullable'] is True
+    reply = document['components']['schemas']['ChatReply']['allOf'][1]
+    assert reply['properties']['audio_url']['nullable'] is True
+
+
+def test_authorization_is_an_api_key_in_the_authorization_header(document):
+    scheme = document['components']['securitySchemes']['TokenAuth']
+    assert (scheme['type'], scheme['in'], scheme['name']) == ('apiKey', 'header', 'Authorization')
+    assert document['security'] == [{'TokenAuth': []}]
+
+
+# -- the same bounds as the code -----------------------------------------------------------------
+def test_username_and_password_bounds_are_the_apps(document):
+    assert property_schema(document, 'RegisterRequest', 'username')['pattern'] == accounts.USERNAME_PATTERN.pattern
+    password = property_schema(document, 'RegisterRequest', 'password')
+    assert (password['minLength'], password['maxLength']) == (accounts.MIN_PASSWORD_BYTES,
+                                                              accounts.MAX_PASSWORD_BYTES)
+    assert property_schema(document, 'RegisterRequest', 'email')['maxLength'] == accounts.MAX_EMAIL_CHARS
+
+
+def test_text_bounds_are_the_apps(document):
+    assert property_schema(document, 'ChatRequest', 'user_input')['maxLength'] == interviews.MAX_ANSWER_CHARS
+    assert property_schema(document, 'AnswerRequest', 'user_input')['maxLength'] == interviews.MAX_ANSWER_CHARS
+    assert property_schema(document, 'ChatRequest', 'interview_topic')['maxLength'] == interviews.MAX_TOPIC_CHARS
+    assert property_schema(document, 'NewInterviewRequest', 'topic')['maxLength'] == interviews.MAX_TOPIC_CHARS
+    assert (property_schema(document, 'NewInterviewRequest', 'job_description')['maxLength']
+            == interviews.MAX_JOB_DESCRIPTION_CHARS)
+
+
+def test_languages_are_the_apps(document):
+    assert document['components']['schemas']['LanguageCode']['enum'] == list(LANGUAGES)
+
+
+def test_list_limit_and_interview_id_are_the_apps(document):
+    limit = document['components']['parameters']['Limit']['schema']
+    assert (limit['minimum'], limit['maximum'], limit['default']) == (1, interviews.MAX_PAGE, interviews.DEFAULT_PAGE)
+    assert document['components']['parameters']['Next']['schema'] == {'type': 'string'}
+    interview_id = document['components']['parameters']['InterviewId']['schema']
+    assert interview_id['pattern'] == interviews.ID_PATTERN.pattern
+
+
+# -- the same security as the app ------------------------------------------------------------------
+def _concrete(path: str) -> str:
+    return path.replace('{interview_id}', '0000000000000-0000000000000000')
+
+
+def test_operations_that_need_the_token_answer_401_without_it(document, api):
+    for path, method, operation in operations(document):
+        if operation.get('security', document['security']):
+            response = api.request(method.upper(), _concrete(path), body={})
+            assert response.status_code == 401, (method, path, response.body)
+            assert '401' in operation['responses'], (method, path)
+
+
+def test_public_operations_answer_without_a_token(document, api):
+    public = [(path, method) for path, method, operation in operations(document) if operation.get('security') == []]
+    assert sorted(public) == [('/api/health', 'get'), ('/api/topics', 'get'),
+                              ('/api/user/login', 'post'), ('/api/user/register', 'post')]
+    for path, method in public:
+        response = api.request(method.upper(), path, body={})
+        assert response.status_code in (200, 400), (method, path, response.body)
