@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 PORT ?= 8000
 ARGS ?=
 
-.PHONY: install run test admin clean
+.PHONY: install run test fuzz load admin clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ run: install  ## DynamoDB Local + S3 + chalice local on 127.0.0.1:$(PORT); Ctrl-
 
 test: install  ## every test, including those against DynamoDB Local
 	$(PY) -m pytest
+
+fuzz: install  ## schemathesis against docs/openapi.json on chalice local + DynamoDB Local
+	$(PY) -m scripts.fuzz
+
+load: install  ## many concurrent users for a bounded time; prints figures, checks no data lost
+	$(PY) -m scripts.load_test
 
 admin: install  ## operator commands, e.g. make admin ARGS="set-limit alice 20"
 	$(PY) -m scripts.admin $(ARGS)

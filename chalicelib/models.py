@@ -13,6 +13,9 @@ _settings = config.settings()
 class _Meta:
     region = _settings.region
     billing_mode = 'PAY_PER_REQUEST'
+    # chalice local serves on many threads sharing one client; 10 (the default) makes it discard
+    # connections under load. A Lambda container serves one request at a time either way.
+    max_pool_connections = 50
 
 
 class UserModel(Model):
