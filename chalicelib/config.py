@@ -44,6 +44,7 @@ class Settings:
     max_body_bytes: int
     interviewer_provider: str
     openai_api_key: str
+    openai_api_key_parameter: str
     openai_base_url: str
     openai_model: str
     openai_timeout_seconds: float
@@ -65,6 +66,7 @@ class Settings:
 
 def settings() -> Settings:
     api_key = os.environ.get('OPENAI_API_KEY', '').strip()
+    key_parameter = os.environ.get('OPENAI_API_KEY_PARAMETER', '').strip()
     return Settings(
         region=_str('AWS_REGION', _str('AWS_DEFAULT_REGION', 'us-east-1')),
         users_table=_str('USERS_TABLE', 'mock-interviewer-users'),
@@ -84,8 +86,9 @@ def settings() -> Settings:
         quota_timezone=_str('QUOTA_TIMEZONE', 'UTC'),
         max_body_bytes=_int('MAX_BODY_BYTES', 64 * 1024),
         # With no key there is no model to call, so the built-in interviewer is the default.
-        interviewer_provider=_str('INTERVIEWER_PROVIDER', 'openai' if api_key else 'offline'),
+        interviewer_provider=_str('INTERVIEWER_PROVIDER', 'openai' if api_key or key_parameter else 'offline'),
         openai_api_key=api_key,
+        openai_api_key_parameter=key_parameter,  # an SSM SecureString name, read once per container
         openai_base_url=_str('OPENAI_BASE_URL', 'https://api.openai.com/v1'),
         openai_model=_str('OPENAI_MODEL', 'gpt-4o-mini'),
         # Two tries of 12 s each still answer inside API Gateway's 29 s cut-off.

@@ -32,7 +32,7 @@ def interviewer():
     if s.interviewer_provider == 'offline':
         return _offline_interviewer(s.interview_questions)
     if s.interviewer_provider == 'openai':
-        return _openai_interviewer(s.openai_api_key, s.openai_base_url, s.openai_model,
+        return _openai_interviewer(_openai_key(), s.openai_base_url, s.openai_model,
                                    s.openai_timeout_seconds, s.openai_max_retries,
                                    s.openai_max_output_tokens, s.context_budget_chars,
                                    s.interview_questions)
@@ -61,6 +61,15 @@ def interviewer_within_ceiling():
 def _offline_interviewer(question_count: int):
     from chalicelib.interviewers.offline import OfflineInterviewer
     return OfflineInterviewer(question_count)
+
+
+def _openai_key() -> str:
+    from chalicelib.credentials import CredentialsUnavailable, openai_api_key
+    from chalicelib.interviewers.base import InterviewerUnavailable
+    try:
+        return openai_api_key()
+    except CredentialsUnavailable as error:
+        raise InterviewerUnavailable(str(error))
 
 
 @lru_cache(maxsize=2)

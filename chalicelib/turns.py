@@ -121,7 +121,7 @@ def _open(user: UserModel, new: NewInterview, first_input: Optional[str]) -> tup
     interview = InterviewModel(user.username_key, interviews.new_interview_id(), topic=new.topic,
                                language=new.language, status='active', turns=0, next_seq=0,
                                job_description=new.job_description, created_at=now, updated_at=now)
-    reply = _ask(providers.interviewer_within_ceiling().open, _context(interview, []))
+    reply = _ask('open', _context(interview, []))
     # An answer sent before any question is kept, in order, ahead of the opening question.
     said = [('user', first_input, None)] if first_input else []
     said.append(('assistant', reply.text, reply.notes))
@@ -131,7 +131,7 @@ def _open(user: UserModel, new: NewInterview, first_input: Optional[str]) -> tup
 
 def _reply(interview: InterviewModel, user_input: str) -> InterviewerReply:
     history = [Message(m.role, m.content, m.notes) for m in interviews.messages_of(interview)]
-    reply = _ask(providers.interviewer_within_ceiling().respond, _context(interview, history), user_input)
+    reply = _ask('respond', _context(interview, history), user_input)
     _store(interview, [('user', user_input, None), ('assistant', reply.text, reply.notes)], reply, is_new=False)
     return reply
 
@@ -143,9 +143,11 @@ def _context(interview: InterviewModel, history: list) -> InterviewContext:
                             answers_so_far=int(interview.turns or 0))
 
 
-def _ask(action, *args) -> InterviewerReply:
+def _ask(step: str, *args) -> InterviewerReply:
+    """`open` or `respond` on the configured interviewer; any failure of the model, including
+    its key not being readable, is a 503 the caller can retry."""
     try:
-        return action(*args)
+        return getattr(providers.interviewer_within_ceiling(), step)(*args)
     except InterviewerUnavailable as error:
         logger.warning('interviewer unavailable: %s', error.reason)
         raise UpstreamUnavailable(MODEL_UNAVAILABLE, {'Retry-After': '5'})

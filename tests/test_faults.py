@@ -111,3 +111,29 @@ def test_s3_failure_degrades_to_a_text_reply_and_keeps_the_turn(api, started):
     assert response.json_body['audio_url'] is None and 'could not be stored' in response.json_body['audio_error']
     assert response.json_body['count'] == 2
     assert any(m.content == 'my answer about indexes' for m in MessageModel.scan())
+
+
+def test_unreadable_api_key_parameter_is_503_not_500(api, started, monkeypatch):
+    monkeypatch.setenv('INTERVIEWER_PROVIDER', 'openai')
+    monkeypatch.setenv('OPENAI_API_KEY', '')
+    monkeypatch.setenv('OPENAI_API_KEY_PARAMETER', '/mock-interviewer/test/missing-key')
+    before = stored_messages()
+    response = api.post('/api/chat/gpt/', {'user_input': 'my answer'}, token=started)
+    assert response.status_code == 503
+    assert 'missing-key' not in response.body.decode()
+    assert_nothing_happened(api, started, before)
+
+
+def test_api_key_is_read_from_parameter_store_once(api, monkeypatch, fake_openai):
+    import boto3
+    from chalicelib import credentials
+    boto3.client('ssm', region_name='us-east-1').put_parameter(
+        Name='/mock-interviewer/test/openai-key', Value='sk-from-ssm-not-real', Type='SecureString')
+    use_fake_openai(monkeypatch, fake_openai)
+    monkeypatch.setenv('OPENAI_API_KEY', '')
+    monkeypatch.setenv('OPENAI_API_KEY_PARAMETER', '/mock-interviewer/test/openai-key')
+    credentials._from_parameter_store.cache_clear()
+    token = api.signup()
+    assert api.post('/api/chat/gpt/', {'interview_topic': 'backend'}, token=token).status_code == 200
+    assert fake_openai.headers[-1]['authorization'] == 'Bearer sk-from-ssm-not-real'
+    assert credentials._from_parameter_store.cache_info().misses == 1
