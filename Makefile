@@ -4,9 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 PORT ?= 8000
+STAGE ?= dev
 ARGS ?=
 
-.PHONY: install run test fuzz load admin clean
+.PHONY: install run test fuzz load package admin clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +28,9 @@ fuzz: install  ## schemathesis against docs/openapi.json on chalice local + Dyna
 
 load: install  ## many concurrent users for a bounded time; prints figures, checks no data lost
 	$(PY) -m scripts.load_test
+
+package: install  ## CloudFormation template + deployment package in build/$(STAGE), cfn-lint checked
+	$(PY) -m scripts.package --stage $(STAGE)
 
 admin: install  ## operator commands, e.g. make admin ARGS="set-limit alice 20"
 	$(PY) -m scripts.admin $(ARGS)

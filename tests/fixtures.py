@@ -1,5 +1,6 @@
 """Shared fixtures and small real fakes for the route tests."""
 import json
+from pathlib import Path
 from typing import Optional
 
 import pytest
@@ -9,6 +10,7 @@ from app import app
 from chalicelib import providers
 
 PASSWORD = 'correct horse battery'
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class FakeSynthesizer:
@@ -66,7 +68,9 @@ class ApiClient:
 
 @pytest.fixture
 def api(aws):
-    with Client(app) as client:
+    # A stage with no settings in .chalice/config.json: the environment conftest.py set is the
+    # configuration (chalice's default, "dev", would apply the deployed stage's variables).
+    with Client(app, stage_name='unit-tests', project_dir=str(ROOT)) as client:
         yield ApiClient(client)
 
 
