@@ -122,7 +122,13 @@ class Api:
             return {}
         try:
             body = json.loads(raw.decode('utf-8'))
-        except (UnicodeDecodeError, ValueError):
+            # "\ud800" escapes decode to lone surrogates, which no UTF-8 response could carry.
+            json.dumps(body, ensure_ascii=False).encode('utf-8')
+        except RecursionError:
+            raise BadRequest('The request body is nested too deeply.')
+        except UnicodeError:
+            raise BadRequest('The request body must be valid UTF-8 text (no unpaired surrogate escapes).')
+        except ValueError:
             raise BadRequest('The request body must be valid JSON.')
         if not isinstance(body, dict):
             raise BadRequest('The request body must be a JSON object.')

@@ -108,7 +108,7 @@ def page(user: UserModel, limit: Optional[str], cursor: Optional[str]) -> dict:
 def _page_size(raw: Optional[str]) -> int:
     if raw is None or raw == '':
         return DEFAULT_PAGE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:  # '²' is a digit too
         raise BadRequest(f'limit must be a whole number from 1 to {MAX_PAGE}.')
     return int(raw)
 

@@ -19,7 +19,7 @@ def test_health_needs_no_auth_and_names_providers(api):
     (b'{not json', 'valid JSON'),
     (b'[1, 2, 3]', 'JSON object'),
     (b'"a string"', 'JSON object'),
-    (b'\xff\xfe\x00', 'valid JSON'),
+    (b'\xff\xfe\x00', 'UTF-8'),
 ])
 def test_body_that_is_not_a_json_object_is_400(api, raw, word):
     response = api.request('POST', '/api/user/register/', raw=raw)
@@ -106,3 +106,22 @@ def test_unexpected_failure_is_a_json_500_without_internals(api, monkeypatch):
     assert response.status_code == 500
     assert 'secret' not in response.body.decode() and 'RuntimeError' not in response.body.decode()
     assert json.loads(response.body)['error']
+
+
+@pytest.mark.parametrize('raw, word', [
+    (b'[' * 5000, 'nested'),
+    (b'{"username": "prober", "password": "\\ud800abcdefgh"}', 'UTF-8'),
+    (b'{"username": "a", "email": "\\udfff@b.co", "password": "correct horse"}', 'UTF-8'),
+])
+def test_pathological_bodies_are_400_not_500(api, raw, word):
+    for path in ('/api/user/register/', '/api/user/login/'):
+        response = api.request('POST', path, raw=raw)
+        assert response.status_code == 400, path
+        assert word in response.json_body['error']
+    assert UserModel.count() == 0
+
+
+def test_unicode_digit_page_size_is_400(api):
+    token = api.signup()
+    response = api.get('/api/interviews/?limit=%C2%B2', token=token)
+    assert response.status_code == 400 and 'limit' in response.json_body['error']

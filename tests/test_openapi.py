@@ -8,12 +8,16 @@ import re
 from pathlib import Path
 
 import pytest
+from chalice.test import Client
 
 from app import api as app_api  # the Api of app.py: path -> {method: handler}
+from app import app
 from chalicelib import accounts, interviews
 from chalicelib.interviewers.base import LANGUAGES
+from tests.fixtures import PASSWORD, ApiClient
 
-DOCUMENT_PATH = Path(__file__).resolve().parent.parent / 'docs' / 'openapi.json'
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT_PATH = ROOT / 'docs' / 'openapi.json'
 HTTP_METHODS = {'get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'}
 ERROR_STATUSES = {'400', '401', '403', '404', '405', '409', '413', '429', '503'}
 CHAT_OPERATIONS = [('/api/chat/gpt', 'post', '200'), ('/api/interviews', 'post', '201'),
@@ -23,6 +27,13 @@ CHAT_OPERATIONS = [('/api/chat/gpt', 'post', '200'), ('/api/interviews', 'post',
 @pytest.fixture(scope='module')
 def document() -> dict:
     return json.loads(DOCUMENT_PATH.read_text(encoding='utf-8'))
+
+
+@pytest.fixture
+def local_api(aws):
+    """The app with the `local` stage's settings, as `make run` and `make fuzz` serve it (moto behind)."""
+    with Client(app, stage_name='local', project_dir=str(ROOT)) as client:
+        yield ApiClient(client)
 
 
 def resolve(document: dict, item: dict) -> dict:
@@ -170,12 +181,13 @@ def test_authorization_is_an_api_key_in_the_authorization_header(document):
 
 
 # -- the same bounds as the code -----------------------------------------------------------------
-def test_username_and_password_bounds_are_the_apps(document):
+def test_username_email_and_password_bounds_are_the_apps(document):
     assert property_schema(document, 'RegisterRequest', 'username')['pattern'] == accounts.USERNAME_PATTERN.pattern
     password = property_schema(document, 'RegisterRequest', 'password')
     assert (password['minLength'], password['maxLength']) == (accounts.MIN_PASSWORD_BYTES,
                                                               accounts.MAX_PASSWORD_BYTES)
-    assert property_schema(document, 'RegisterRequest', 'email')['maxLength'] == accounts.MAX_EMAIL_CHARS
+    email = property_schema(document, 'RegisterRequest', 'email')
+    assert (email['pattern'], email['maxLength']) == (accounts.EMAIL_PATTERN.pattern, accounts.MAX_EMAIL_CHARS)
 
 
 def test_text_bounds_are_the_apps(document):
@@ -204,18 +216,106 @@ def _concrete(path: str) -> str:
     return path.replace('{interview_id}', '0000000000000-0000000000000000')
 
 
-def test_operations_that_need_the_token_answer_401_without_it(document, api):
+def test_operations_that_need_the_token_answer_401_without_it(document, local_api):
     for path, method, operation in operations(document):
         if operation.get('security', document['security']):
-            response = api.request(method.upper(), _concrete(path), body={})
+            response = local_api.request(method.upper(), _concrete(path), body={})
             assert response.status_code == 401, (method, path, response.body)
             assert '401' in operation['responses'], (method, path)
 
 
-def test_public_operations_answer_without_a_token(document, api):
+def test_public_operations_answer_without_a_token(document, local_api):
     public = [(path, method) for path, method, operation in operations(document) if operation.get('security') == []]
     assert sorted(public) == [('/api/health', 'get'), ('/api/topics', 'get'),
                               ('/api/user/login', 'post'), ('/api/user/register', 'post')]
     for path, method in public:
-        response = api.request(method.upper(), path, body={})
+        response = local_api.request(method.upper(), path, body={})
         assert response.status_code in (200, 400), (method, path, response.body)
+
+
+# -- the same answers as the app -------------------------------------------------------------------
+class DocumentedAnswers:
+    """Checks each answer against the document: status listed, JSON body valid against its schema
+    (formats included), required headers present. Remembers which operations it saw."""
+
+    def __init__(self, document: dict, client):
+        from openapi_schema_validator import OAS30Validator, oas30_format_checker
+        self.document, self.client, self.seen = document, client, set()
+        self._validator = lambda schema: OAS30Validator({'components': document['components'], **schema},
+                                                        format_checker=oas30_format_checker)
+
+    def call(self, method: str, template: str, expected: int, path: str = None, **kwargs):
+        response = self.client.request(method, path or template, **kwargs)
+        assert response.status_code == expected, (method, path or template, response.body)
+        operation = self.document['paths'][template][method.lower()]
+        status = str(response.status_code)
+        assert status in operation['responses'], f'{method} {template} answered an undocumented {status}'
+        documented = resolve(self.document, operation['responses'][status])
+        assert response.headers['Content-Type'].startswith('application/json')
+        schema = documented['content']['application/json']['schema']
+        errors = [f'{list(error.absolute_path)}: {error.message}'
+                  for error in self._validator(schema).iter_errors(response.json_body)]
+        assert not errors, (method, template, status, errors)
+        for name, header in documented.get('headers', {}).items():
+            if resolve(self.document, header).get('required'):
+                assert int(response.headers[name]) >= 0, (method, template, status, name)
+        self.seen.add((template, method.upper()))
+        return response.json_body
+
+
+def test_the_apps_answers_match_the_documented_schemas(document, local_api):
+    """One account's whole life through every operation: each success and the usual errors."""
+    check = DocumentedAnswers(document, local_api)
+    check.call('GET', '/api/health', 200)
+    check.call('GET', '/api/topics', 200)
+    user = {'username': 'alice', 'email': 'alice@example.com', 'password': PASSWORD, 'password2': PASSWORD}
+    check.call('POST', '/api/user/register', 201, body=user)
+    check.call('POST', '/api/user/register', 409, body=user)
+    check.call('POST', '/api/user/register', 400, body={**user, 'username': 'a'})
+    check.call('POST', '/api/user/login', 401, body={'username': 'alice', 'password': 'not the password'})
+    check.call('POST', '/api/user/login', 400, body={})
+
+    def log_in() -> dict:
+        credentials = {'username': 'alice', 'password': PASSWORD}
+        return {'token': check.call('POST', '/api/user/login', 200, body=credentials)['Token']}
+    auth = log_in()
+
+    check.call('GET', '/api/user/me', 401)
+    check.call('GET', '/api/user/me', 200, **auth)
+    check.call('GET', '/api/chat/gpt', 200, **auth)
+    check.call('POST', '/api/chat/gpt', 400, body={}, **auth)
+    first = check.call('POST', '/api/chat/gpt', 200, body={'interview_topic': 'backend'}, **auth)['interview_id']
+    check.call('POST', '/api/chat/gpt', 200, body={'user_input': 'An index makes reads fast, writes slower.'}, **auth)
+    check.call('GET', '/api/chat/gpt', 200, **auth)
+    check.call('POST', '/api/interviews', 400, body={'topic': 'backend', 'language': 'fr'}, **auth)
+    second = check.call('POST', '/api/interviews', 201, body={
+        'topic': 'behavioral', 'language': 'en', 'job_description': 'Team lead'}, **auth)['interview_id']
+    page = check.call('GET', '/api/interviews', 200, path='/api/interviews?limit=1', **auth)
+    assert page['next']
+    check.call('GET', '/api/interviews', 200, path=f"/api/interviews?limit=1&next={page['next']}", **auth)
+    check.call('GET', '/api/interviews', 400, path='/api/interviews?limit=0', **auth)
+
+    one = '/api/interviews/{interview_id}'
+    check.call('GET', one, 400, path='/api/interviews/not-an-id', **auth)
+    check.call('GET', one, 404, path='/api/interviews/0000000000000-0000000000000000', **auth)
+    check.call('POST', one + '/messages', 200, path=f'/api/interviews/{second}/messages',
+               body={'user_input': 'First, the situation: deploys failed weekly; as a result I added tests.'}, **auth)
+    check.call('GET', one + '/report', 404, path=f'/api/interviews/{second}/report', **auth)
+    check.call('POST', one + '/report', 201, path=f'/api/interviews/{second}/report', **auth)
+    check.call('POST', one + '/report', 200, path=f'/api/interviews/{second}/report', **auth)
+    check.call('GET', one + '/report', 200, path=f'/api/interviews/{second}/report', **auth)
+    check.call('POST', one + '/messages', 409, path=f'/api/interviews/{second}/messages',
+               body={'user_input': 'One more answer.'}, **auth)
+    check.call('GET', one, 200, path=f'/api/interviews/{second}', **auth)
+    check.call('GET', '/api/user/export', 200, **auth)  # one report, one null
+
+    accounts.set_daily_limit('alice', 0)
+    check.call('POST', '/api/chat/gpt', 429, body={'user_input': 'Again.'}, **auth)
+    check.call('DELETE', one, 200, path=f'/api/interviews/{first}', **auth)
+    check.call('DELETE', '/api/user/me', 403, body={'password': 'not the password'}, **auth)
+    check.call('GET', '/api/user/logout', 200, **auth)
+    check.call('POST', '/api/user/logout', 401, **auth)
+    check.call('POST', '/api/user/logout', 200, **log_in())
+    check.call('DELETE', '/api/user/me', 200, body={'password': PASSWORD}, **log_in())
+
+    assert check.seen == documented_operations(document)
