@@ -24,10 +24,10 @@ test: install  ## every test, including those against DynamoDB Local
 	$(PY) -m pytest
 
 fuzz: install  ## schemathesis against docs/openapi.json on chalice local + DynamoDB Local
-	$(PY) -m scripts.fuzz
+	$(PY) -m scripts.fuzz $(ARGS)
 
 load: install  ## many concurrent users for a bounded time; prints figures, checks no data lost
-	$(PY) -m scripts.load_test
+	$(PY) -m scripts.load_test $(ARGS)
 
 package: install  ## CloudFormation template + deployment package in build/$(STAGE), cfn-lint checked
 	$(PY) -m scripts.package --stage $(STAGE)
