@@ -40,8 +40,8 @@ if str(ROOT) not in sys.path:  # also runnable as `python scripts/fuzz.py`
     sys.path.insert(0, str(ROOT))
 
 from scripts.bootstrap import stage_environment  # noqa: E402
-from scripts.local_stack import (LOCAL_DIR, LOG_DIR, LOOPBACK, DynamoDBLocal, S3Local,  # noqa: E402
-                                 die_with_parent, free_port, stop_process_group)
+from scripts.local_stack import (LOCAL_DIR, LOOPBACK, ChaliceLocal, DynamoDBLocal, S3Local,  # noqa: E402
+                                 die_with_parent, stop_process_group)
 
 SCHEMA = ROOT / 'docs' / 'openapi.json'
 WORK_DIR = LOCAL_DIR / 'fuzz'
@@ -117,27 +117,8 @@ def create_resources(env: dict) -> None:
 
 def start_api(stack: contextlib.ExitStack, env: dict) -> tuple:
     """`chalice local` on a free loopback port; returns its base URL and its log file."""
-    port = free_port()
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    log_path = LOG_DIR / f'chalice-fuzz-{port}.log'
-    log = stack.enter_context(open(log_path, 'wb'))
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / 'scripts' / 'chalice_local.py'), '--stage', STAGE,
-         '--host', LOOPBACK, '--port', str(port), '--no-autoreload'],
-        cwd=ROOT, env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True, preexec_fn=die_with_parent if sys.platform.startswith('linux') else None)
-    stack.callback(stop_process_group, process)
-    base = f'http://{LOOPBACK}:{port}'
-    deadline = time.monotonic() + SERVER_READY_SECONDS
-    while True:
-        try:
-            with _open(base + '/api/health/', timeout=2):
-                return base, log_path
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = log_path.read_text(errors='replace')[-2000:]
-                raise RuntimeError(f'chalice local did not start on port {port}; {log_path}:\n{tail}')
-            time.sleep(0.2)
+    server = stack.enter_context(ChaliceLocal(env, stage=STAGE, log_name='chalice-fuzz'))
+    return server.endpoint, server.log_path
 
 
 # -- talking to the API (loopback only, never through a proxy) -------------------------------------

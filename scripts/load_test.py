@@ -25,7 +25,6 @@ import random
 import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -36,18 +35,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from scripts.bootstrap import stage_environment
-from scripts.local_stack import (
-    LOCAL_DIR,
-    LOG_DIR,
-    LOOPBACK,
-    READY_TIMEOUT_SECONDS,
-    ROOT,
-    DynamoDBLocal,
-    S3Local,
-    die_with_parent,
-    free_port,
-    stop_process_group,
-)
+from scripts.local_stack import LOCAL_DIR, LOOPBACK, ROOT, ChaliceLocal, DynamoDBLocal, S3Local
 
 STAGE = 'local'
 REPORT_PATH = LOCAL_DIR / 'load-report.json'
@@ -215,38 +203,13 @@ def _server_environment(options: argparse.Namespace) -> dict:
 
 
 def _start_api(stack: contextlib.ExitStack, options: argparse.Namespace) -> Stack:
-    port = free_port()
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    log_path = LOG_DIR / f'load-chalice-{port}.log'
-    log_file = stack.enter_context(open(log_path, 'wb'))
-    _say(f'starting chalice local on port {port} (log: {log_path.relative_to(ROOT)}) ...')
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / 'scripts' / 'chalice_local.py'), '--stage', STAGE,
-         '--host', LOOPBACK, '--port', str(port), '--no-autoreload'],
-        cwd=ROOT, env=_server_environment(options), stdin=subprocess.DEVNULL,
-        stdout=log_file, stderr=subprocess.STDOUT,
-        # Own session: a Ctrl-C reaches only us, and we stop the server in order.
-        start_new_session=True,
-        preexec_fn=die_with_parent if sys.platform.startswith('linux') else None,
-    )
-    stack.callback(stop_process_group, process)
-    base_url = f'http://{LOOPBACK}:{port}'
-    engines = _wait_for_health(base_url, process, log_path)
-    return Stack(base_url, port, log_path, engines)
-
-
-def _wait_for_health(base_url: str, process: subprocess.Popen, log_path: Path) -> dict:
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while True:
-        try:
-            with urllib.request.urlopen(base_url + '/api/health/', timeout=2) as response:
-                return json.loads(response.read())
-        except (OSError, ValueError):
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = '\n'.join(log_path.read_text(errors='replace').splitlines()[-30:])
-                raise StackFailed(f'chalice local did not start on {base_url}; last lines of '
-                                  f'{log_path}:\n{tail}') from None
-            time.sleep(0.2)
+    server = ChaliceLocal(_server_environment(options), stage=STAGE, log_name='load-chalice')
+    _say(f'starting chalice local on port {server.port} (log: {server.log_path.relative_to(ROOT)}) ...')
+    try:
+        stack.enter_context(server)
+    except RuntimeError as error:
+        raise StackFailed(str(error)) from None
+    return Stack(server.endpoint, server.port, server.log_path, server.health())
 
 
 def read_topics(base_url: str) -> list:

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -177,6 +178,13 @@ class _LocalService:
     def _prepare(self) -> None:
         """Anything to do before the process starts."""
 
+    def _environment(self) -> dict | None:
+        """The child's environment; None inherits ours."""
+        return None
+
+    def _cwd(self) -> Path:
+        return LOCAL_DIR
+
     def start(self) -> "_LocalService":
         if self.process is not None:
             return self
@@ -189,7 +197,8 @@ class _LocalService:
         self._log_file = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             self._command(),
-            cwd=LOCAL_DIR,
+            cwd=self._cwd(),
+            env=self._environment(),
             stdin=subprocess.DEVNULL,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
@@ -315,6 +324,39 @@ class S3Local(_LocalService):
         boto3.client(
             "s3", endpoint_url=self.endpoint, config=_PROBE_CONFIG, **_DUMMY_AWS
         ).list_buckets()
+
+
+class ChaliceLocal(_LocalService):
+    """The API under `chalice local` (through scripts/chalice_local.py, for its backlog),
+    with the given environment on top of ours; ready when /api/health/ answers."""
+
+    name = "chalice"
+
+    def __init__(self, environment: dict, port: int | None = None, stage: str = "local",
+                 log_name: str = "chalice") -> None:
+        super().__init__(port)
+        self.environment = environment
+        self.stage = stage
+        self.log_path = LOG_DIR / f"{log_name}-{self.port}.log"
+
+    def _command(self) -> list[str]:
+        return [sys.executable, str(ROOT / "scripts" / "chalice_local.py"), "--stage", self.stage,
+                "--host", LOOPBACK, "--port", str(self.port), "--no-autoreload"]
+
+    def _environment(self) -> dict:
+        return {**os.environ, **self.environment}
+
+    def _cwd(self) -> Path:
+        return ROOT
+
+    def health(self) -> dict:
+        # No proxy: a developer's HTTP(S)_PROXY must not swallow loopback requests.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(self.endpoint + "/api/health/", timeout=2) as response:
+            return json.loads(response.read())
+
+    def _probe(self) -> None:
+        self.health()
 
 
 def _smoke_check() -> None:
