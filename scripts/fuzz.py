@@ -27,7 +27,6 @@ import os
 import random
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -40,8 +39,9 @@ if str(ROOT) not in sys.path:  # also runnable as `python scripts/fuzz.py`
     sys.path.insert(0, str(ROOT))
 
 from scripts.bootstrap import stage_environment  # noqa: E402
-from scripts.local_stack import (LOCAL_DIR, LOOPBACK, ChaliceLocal, DynamoDBLocal, S3Local,  # noqa: E402
-                                 die_with_parent, stop_process_group)
+from scripts.local_stack import (LOCAL_DIR, LOOPBACK, ChaliceLocal, DynamoDBLocal, S3Local, Stop,  # noqa: E402
+                                 die_with_parent, handle_stop_signals, mark_stopping,
+                                 stop_process_group)
 
 SCHEMA = ROOT / 'docs' / 'openapi.json'
 WORK_DIR = LOCAL_DIR / 'fuzz'
@@ -72,20 +72,6 @@ CHECK_OF_FAILURE = {
     'JsonSchemaError': 'response_schema_conformance', 'MalformedJson': 'response_schema_conformance',
     'ContentDeserializationError': 'response_schema_conformance',
 }
-
-
-class _Stop(BaseException):
-    """Raised by the signal handler so the clean-up runs."""
-
-
-_stopping = False
-
-
-def _on_signal(signum, _frame) -> None:
-    global _stopping
-    if not _stopping:  # a second Ctrl-C must not cut the clean-up short
-        _stopping = True
-        raise _Stop(signum)
 
 
 def _say(message: str) -> None:
@@ -436,13 +422,11 @@ def run(stack: contextlib.ExitStack, args: argparse.Namespace) -> int:
 
 def main(argv: list = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _on_signal)
-    global _stopping
+    handle_stop_signals()
     with contextlib.ExitStack() as stack:
         try:
             return run(stack, args)
-        except _Stop:
+        except Stop:
             print(flush=True)
             _say('interrupted; stopping everything ...')
             _write_unfinished(args, 'interrupted')
@@ -452,7 +436,7 @@ def main(argv: list = None) -> int:
             _write_unfinished(args, str(error))
             return 2
         finally:
-            _stopping = True  # the clean-up (the ExitStack) must not be interrupted
+            mark_stopping()  # the clean-up (the ExitStack) must not be interrupted
 
 
 def _write_unfinished(args: argparse.Namespace, reason: str) -> None:

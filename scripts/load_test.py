@@ -24,7 +24,6 @@ import os
 import random
 import secrets
 import shutil
-import signal
 import sys
 import threading
 import time
@@ -35,7 +34,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from scripts.bootstrap import stage_environment
-from scripts.local_stack import LOCAL_DIR, LOOPBACK, ROOT, ChaliceLocal, DynamoDBLocal, S3Local
+from scripts.local_stack import (LOCAL_DIR, LOOPBACK, ROOT, ChaliceLocal, DynamoDBLocal, S3Local, Stop,
+                                 handle_stop_signals, mark_stopping)
 
 STAGE = 'local'
 REPORT_PATH = LOCAL_DIR / 'load-report.json'
@@ -103,28 +103,8 @@ def _positive(raw: str) -> int:
 
 
 # -- signals ---------------------------------------------------------------------------------
-class _Stop(BaseException):
-    """Raised by the signal handler to unwind into the clean-up."""
-
-
 class StackFailed(Exception):
     """The local stack could not be started; reported in one line."""
-
-
-_stopping = False
-
-
-def _on_signal(signum, _frame) -> None:
-    global _stopping
-    # Only the first signal unwinds; a second Ctrl-C must not cut the clean-up short.
-    if not _stopping:
-        _stopping = True
-        raise _Stop(signum)
-
-
-def _mark_stopping() -> None:
-    global _stopping
-    _stopping = True
 
 
 def _say(message: str) -> None:
@@ -793,13 +773,12 @@ def _run(options: argparse.Namespace, stack: contextlib.ExitStack, stop: threadi
 
 def main(argv: Optional[list] = None) -> int:
     options = parse_options(argv)
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _on_signal)
+    handle_stop_signals()
     stop = threading.Event()
     stack = contextlib.ExitStack()
     try:
         return _run(options, stack, stop)
-    except _Stop:
+    except Stop:
         print(flush=True)
         _say('interrupted; stopping everything ...')
         return 130
@@ -807,7 +786,7 @@ def main(argv: Optional[list] = None) -> int:
         print(f'[load] error: {error}', file=sys.stderr, flush=True)
         return 1
     finally:
-        _mark_stopping()  # a late signal must not cut the clean-up short
+        mark_stopping()  # a late signal must not cut the clean-up short
         stop.set()
         stack.close()
         _say('stopped the API, S3 and DynamoDB Local')

@@ -47,6 +47,39 @@ _DUMMY_AWS = {
 _PROBE_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1})
 
 
+class Stop(BaseException):
+    """Raised by the stop-signal handler, so a script unwinds into its clean-up."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+# SIGHUP too: closing the terminal window should stop the services, not orphan them.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_stopping = False
+
+
+def _on_stop_signal(signum, _frame) -> None:
+    global _stopping
+    # Only the first signal unwinds; repeats must not interrupt the clean-up itself.
+    if not _stopping:
+        _stopping = True
+        raise Stop(signum)
+
+
+def handle_stop_signals() -> None:
+    """Ctrl-C, SIGTERM and SIGHUP raise Stop (once) in the main thread."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _on_stop_signal)
+
+
+def mark_stopping() -> None:
+    """From now on stop signals are ignored: the clean-up is under way."""
+    global _stopping
+    _stopping = True
+
+
 def free_port() -> int:
     """A TCP port on the loopback interface that is free right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 
 from scripts.bootstrap import stage_environment
 from scripts.local_stack import (
+    Stop,
+    handle_stop_signals,
+    mark_stopping,
     LOCAL_DIR,
     LOG_DIR,
     ROOT,
@@ -33,28 +35,6 @@ SPEECH_TOOLS = ("espeak-ng", "lame")
 
 class _Fail(Exception):
     """A problem the user can fix; reported as one line, without a traceback."""
-
-
-class _Stop(BaseException):
-    """Raised by the signal handler to unwind into the clean-up."""
-
-
-# SIGHUP too: closing the terminal window should stop the services, not orphan them.
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-_stopping = False
-
-
-def _on_signal(signum, _frame) -> None:
-    global _stopping
-    # Only the first signal unwinds; repeats must not interrupt the clean-up itself.
-    if not _stopping:
-        _stopping = True
-        raise _Stop(signum)
-
-
-def _mark_stopping() -> None:
-    global _stopping
-    _stopping = True
 
 
 def _say(message: str) -> None:
@@ -202,7 +182,7 @@ def _run(stack: contextlib.ExitStack) -> int:
     stack.callback(stop_process_group, chalice)
 
     code = chalice.wait()
-    _mark_stopping()
+    mark_stopping()
     # A negative code means a signal killed it; report it the way a shell would.
     code = 128 - code if code < 0 else code
     _say(f"chalice local exited with code {code}; stopping the local services ...")
@@ -210,26 +190,26 @@ def _run(stack: contextlib.ExitStack) -> int:
 
 
 def main() -> int:
-    for signum in _STOP_SIGNALS:
-        signal.signal(signum, _on_signal)
+    handle_stop_signals()
     stack = contextlib.ExitStack()
     code, interrupted = 1, False
     try:
         code = _run(stack)
-    except _Stop:
+    except Stop:
         interrupted, code = True, 0
         print(flush=True)
         _say("stopping ...")
     except (_Fail, RuntimeError) as error:
-        _mark_stopping()
+        mark_stopping()
         print(f"[run_local] error: {error}", file=sys.stderr, flush=True)
     finally:
         # Set before unwinding, so a late signal cannot cut the clean-up short.
-        _mark_stopping()
+        mark_stopping()
         stack.close()
     if interrupted:
         _say("stopped")
     return code
+
 
 if __name__ == "__main__":
     sys.exit(main())
