@@ -203,6 +203,7 @@ def test_llm_report_is_validated_and_labelled(api, fake_openai, monkeypatch):
     response = api.post(f'/api/interviews/{interview_id}/report/', token=token)
     assert response.status_code == 201
     assert response.json_body['source'] == 'llm' and response.json_body['overall_score'] == 72
+    assert response.json_body['improvements'][0]['quote_verified'] is True  # it is the candidate's words
     prompt = fake_openai.requests[-1]['messages']
     assert 'SECRET-NOTE' in prompt[1]['content']  # the hidden notes feed the report
 
@@ -228,3 +229,13 @@ def test_report_invalid_twice_is_503_and_the_interview_stays_open(api, fake_open
     assert len(fake_openai.requests) - before == 2
     detail = api.get(f'/api/interviews/{interview_id}/', token=token).json_body
     assert detail['interview']['status'] == 'active' and 'report' not in detail
+
+
+def test_a_quote_the_candidate_never_said_is_flagged(api, fake_openai, monkeypatch):
+    token, interview_id = _start_llm_interview(api, fake_openai, monkeypatch)
+    api.post(f'/api/interviews/{interview_id}/messages/', {'user_input': 'I would add an index'}, token=token)
+    invented = {**VALID_REPORT, 'improvements': [{'quote': 'I never said this', 'suggestion': 'x'},
+                                                 {'quote': '"would ADD an index"', 'suggestion': 'y'}]}
+    fake_openai.reply = json.dumps(invented)
+    report = api.post(f'/api/interviews/{interview_id}/report/', token=token).json_body
+    assert [i['quote_verified'] for i in report['improvements']] == [False, True]

@@ -123,7 +123,7 @@ class OpenAIInterviewer:
             raw = _reply_text(completion)
             try:
                 report = validate_report(json.loads(_strip_code_fence(raw)), context.language)
-                return ReportResult(report, tokens_in, tokens_out)
+                return ReportResult(mark_verified_quotes(report, context.history), tokens_in, tokens_out)
             except ValueError as problem:
                 messages += [{'role': 'assistant', 'content': raw[:4000]},
                              {'role': 'user', 'content': prompts.REPORT_RETRY.format(problem=str(problem)[:200])}]
@@ -157,6 +157,15 @@ def transcript_for_report(history: List[Message], budget_chars: int = REPORT_TRA
         if message.notes:
             lines.append(f'(Interviewer notes: {_shorten(message.notes, 300)})')
     return '\n'.join(lines)[-budget_chars:]
+
+
+def mark_verified_quotes(report: dict, history: List[Message]) -> dict:
+    """Flags each improvement whose quote really is the candidate's words: a model may paraphrase."""
+    answers = [' '.join(m.content.split()).lower() for m in history if m.role == 'user']
+    for improvement in report.get('improvements', []):
+        quote = ' '.join(improvement['quote'].split()).lower().strip(' "\'')
+        improvement['quote_verified'] = bool(quote) and any(quote in answer for answer in answers)
+    return report
 
 
 def _strip_code_fence(raw: str) -> str:
