@@ -7,7 +7,7 @@ PORT ?= 8000
 STAGE ?= dev
 ARGS ?=
 
-.PHONY: install run test fuzz load package admin clean
+.PHONY: install run test fuzz load bench package admin clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ fuzz: install  ## schemathesis against docs/openapi.json on chalice local + Dyna
 
 load: install  ## many concurrent users for a bounded time; prints figures, checks no data lost
 	$(PY) -m scripts.load_test $(ARGS)
+
+bench: install  ## cold-start import times and warm per-route timings; prints numbers, never fails on them
+	$(PY) -m scripts.bench $(ARGS)
 
 package: install  ## CloudFormation template + deployment package in build/$(STAGE), cfn-lint checked
 	$(PY) -m scripts.package --stage $(STAGE)
