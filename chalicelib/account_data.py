@@ -26,7 +26,6 @@ def export(user: UserModel) -> dict:
         'usage': [{'day': usage.day, 'chats': int(usage.chats or 0), 'tokens_in': int(usage.tokens_in or 0),
                    'tokens_out': int(usage.tokens_out or 0)} for usage in UsageModel.query(user.username_key)],
         'interviews': [{**interviews.summary(interview),
-                        **({'job_description': interview.job_description} if interview.job_description else {}),
                         'messages': [interviews.message_view(m) for m in interviews.messages_of(interview)],
                         'report': interview.report}
                        for interview in InterviewModel.query(user.username_key)],

@@ -14,7 +14,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import config, quota, throttle
 from chalicelib.errors import BadRequest, Conflict, Unauthorized
 from chalicelib.fields import string_field
-from chalicelib.models import EmailClaimModel, TokenModel, UserModel, connection
+from chalicelib.models import EmailClaimModel, TokenModel, UserModel, cancellation_codes, connection
 
 USERNAME_PATTERN = re.compile(r'^[A-Za-z0-9_.-]{3,30}$')
 # Deliberately plain: one @, no spaces, a dot in the domain. Deliverability is not checked.
@@ -98,7 +98,7 @@ def _create_user_with_email(user: UserModel, claim: EmailClaimModel) -> None:
                 transaction.save(claim, condition=EmailClaimModel.email_key.does_not_exist())
             return
         except TransactWriteError as error:
-            codes = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
+            codes = cancellation_codes(error)
             if codes and codes[0] == 'ConditionalCheckFailed':
                 raise Conflict('Username already exists.')
             if len(codes) > 1 and codes[1] == 'ConditionalCheckFailed':

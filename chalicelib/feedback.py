@@ -51,7 +51,7 @@ def finish_with_report(user: UserModel, interview_id: str) -> tuple:
         if error.cause_response_code != 'ConditionalCheckFailedException':
             raise
         return interviews.find(user, interview_id).report, False
-    _record_tokens(user, result)
+    quota.record_tokens(user, result.tokens_in, result.tokens_out)
     return report, True
 
 
@@ -60,10 +60,3 @@ def stored_report(user: UserModel, interview_id: str) -> dict:
     if interview.report is None:
         raise NotFound(NO_REPORT)
     return interview.report
-
-
-def _record_tokens(user: UserModel, result) -> None:
-    try:
-        quota.record_tokens(user, result.tokens_in, result.tokens_out)
-    except Exception:  # the report is stored; a lost usage figure must not fail it
-        logger.exception('could not record token usage')

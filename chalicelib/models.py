@@ -128,6 +128,11 @@ def connection() -> Connection:
     return UserModel._get_connection().connection
 
 
+def cancellation_codes(error) -> list:
+    """Why DynamoDB cancelled a transaction, one code (or None) per item, in order."""
+    return [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
+
+
 def reconnect(host: str = None) -> None:
     """Drop cached connections (and optionally point every table at `host`); for tests and tools."""
     for model in ALL_MODELS:

@@ -1,4 +1,5 @@
 """The daily chat quota: one atomic conditional counter per user and day."""
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Optional
@@ -9,6 +10,8 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from chalicelib import config
 from chalicelib.errors import RateLimited
 from chalicelib.models import UsageModel, UserModel
+
+logger = logging.getLogger('mock_interviewer')
 
 LIMIT_REACHED = 'You have exceeded the chat request limit for today.'
 KEEP_COUNTERS_DAYS = 3
@@ -64,13 +67,17 @@ def status(user: UserModel) -> QuotaStatus:
 
 
 def record_tokens(user: UserModel, tokens_in: int, tokens_out: int) -> None:
-    """Adds a model call's token usage to today's figures (offline providers use none)."""
+    """Adds a model call's token usage to today's figures (offline providers use none). Called
+    after the work is stored, so a failure here is logged and never fails the request."""
     if not (tokens_in or tokens_out):
         return
     day, resets_at = _today()
-    UsageModel(user.username_key, day).update(actions=[
-        UsageModel.tokens_in.add(tokens_in), UsageModel.tokens_out.add(tokens_out),
-        UsageModel.expires_at.set(resets_at + timedelta(days=KEEP_COUNTERS_DAYS))])
+    try:
+        UsageModel(user.username_key, day).update(actions=[
+            UsageModel.tokens_in.add(tokens_in), UsageModel.tokens_out.add(tokens_out),
+            UsageModel.expires_at.set(resets_at + timedelta(days=KEEP_COUNTERS_DAYS))])
+    except Exception:
+        logger.exception('could not record token usage')
 
 
 def consume(user: UserModel) -> QuotaStatus:

@@ -19,7 +19,7 @@ from chalicelib.errors import BadRequest, Conflict, UpstreamUnavailable
 from chalicelib.fields import optional_text
 from chalicelib.interviewers.base import (InterviewContext, InterviewerReply, InterviewerUnavailable,
                                           Message, topic_title)
-from chalicelib.models import InterviewModel, MessageModel, UserModel, connection
+from chalicelib.models import InterviewModel, MessageModel, UserModel, cancellation_codes, connection
 
 logger = logging.getLogger('mock_interviewer')
 
@@ -105,7 +105,7 @@ def _run(user: UserModel, interview: Optional[InterviewModel], user_input: Optio
     except BaseException:
         _give_back(user, used)
         raise
-    _record_tokens(user, reply)
+    quota.record_tokens(user, reply.tokens_in, reply.tokens_out)
     time_left = config.settings().request_deadline_seconds - (time.monotonic() - started)
     audio = providers.audio_store().speak(reply.text, interview.language, user.username_key,
                                           user.audio_salt or '', deadline_seconds=time_left)
@@ -181,7 +181,7 @@ def _store(interview: InterviewModel, said: list, reply: InterviewerReply, is_ne
                     InterviewModel.updated_at.set(now),
                 ], condition=(InterviewModel.next_seq == first_seq) & (InterviewModel.status == 'active'))
     except TransactWriteError as error:
-        codes = [reason.code if reason else None for reason in (error.cancellation_reasons or [])]
+        codes = cancellation_codes(error)
         if 'ConditionalCheckFailed' in codes or 'TransactionConflict' in codes:
             raise Conflict(BUSY)
         raise
@@ -197,13 +197,6 @@ def _give_back(user: UserModel, used: quota.QuotaStatus) -> None:
         quota.refund(user, used)
     except Exception:  # the turn's own error is the one to report
         logger.exception('could not give back a chat to the daily quota')
-
-
-def _record_tokens(user: UserModel, reply: InterviewerReply) -> None:
-    try:
-        quota.record_tokens(user, reply.tokens_in, reply.tokens_out)
-    except Exception:  # the turn is stored; a lost usage figure must not fail it
-        logger.exception('could not record token usage')
 
 
 def _now() -> datetime:

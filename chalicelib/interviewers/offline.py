@@ -62,6 +62,11 @@ def _names_bank(text: Optional[str], topic: dict) -> bool:
     return text.strip().lower() in (name.lower() for name in names)
 
 
+def _fresh_state(topic: dict, answered: int) -> dict:
+    return {'topic_id': topic['id'], 'asked': [], 'current': None, 'followed_up': False,
+            'answered': answered, 'seed': secrets.token_hex(4)}
+
+
 def _relevance(question: dict, job_description: str) -> int:
     text = job_description.lower()
     return sum(1 for point in question.get('key_points', [])
@@ -104,8 +109,7 @@ class OfflineInterviewer:
 
     def open(self, context: InterviewContext) -> InterviewerReply:
         topic = resolve_topic(context.topic)
-        state = {'topic_id': topic['id'], 'asked': [], 'current': None,
-                 'followed_up': False, 'answered': 0, 'seed': secrets.token_hex(4)}
+        state = _fresh_state(topic, answered=0)
         # A topic that names a bank is spoken by its title in the interview's language.
         title = topic['title'][context.language] if _names_bank(context.topic, topic) else context.topic
         opening = self._phrase('opening', context.language, state).format(topic=title)
@@ -115,8 +119,7 @@ class OfflineInterviewer:
         state = dict(context.state or {})
         if not state.get('topic_id'):  # standing in mid-interview for the model: just carry on
             topic = resolve_topic(context.topic)
-            state = {'topic_id': topic['id'], 'asked': [], 'current': None, 'followed_up': False,
-                     'answered': context.answers_so_far + 1, 'seed': secrets.token_hex(4)}
+            state = _fresh_state(topic, answered=context.answers_so_far + 1)
             if is_last_question(context, self.question_count):
                 return self._close(context.language, state, self._phrase('reaction_neutral', context.language, state))
             lead = f"{self._phrase('reaction_neutral', context.language, state)} {self._phrase('next_question', context.language, state)}"
