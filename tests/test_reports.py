@@ -7,8 +7,8 @@ import pytest
 
 from chalicelib.interviewers.base import Message
 from chalicelib.interviewers.offline import topics
-from chalicelib.reports import (REPORT_SCHEMA_HINT, Exchange, exchanges_from_transcript, offline_report,
-                                validate_report)
+from chalicelib.interviewers.model_report import REPORT_SCHEMA_HINT, validate_report
+from chalicelib.reports import Exchange, exchanges_from_transcript, offline_report
 
 BACKEND_Q = topics()['backend']['questions'][0]
 BEHAVIORAL_Q = topics()['behavioral']['questions'][0]

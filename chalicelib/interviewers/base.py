@@ -26,6 +26,8 @@ class InterviewContext:
     state: dict = field(default_factory=dict)  # the provider's own notes from earlier turns
     job_description: Optional[str] = None
     answers_so_far: int = 0  # answers given before this turn
+    deadline: Optional[float] = None  # time.monotonic() by which the reply must be ready
+    recent_questions: List[str] = field(default_factory=list)  # bank ids asked in recent interviews
 
 
 @dataclass

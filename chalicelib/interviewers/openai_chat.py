@@ -13,7 +13,7 @@ import openai
 from chalicelib.interviewers.base import (InterviewContext, InterviewerReply, InterviewerUnavailable,
                                           Message, ReportResult, topic_title)
 from chalicelib.interviewers import prompts
-from chalicelib.reports import REPORT_SCHEMA_HINT, validate_report
+from chalicelib.interviewers.model_report import REPORT_SCHEMA_HINT, validate_report
 
 SUMMARY_BUDGET_CHARS = 1500
 REPORT_TRANSCRIPT_CHARS = 12000
