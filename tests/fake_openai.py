@@ -7,12 +7,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class FakeOpenAI:
     """Serves POST /v1/chat/completions. Set `.mode` to 'ok', 'slow', '500', '429', 'malformed',
-    'not-json' or 'empty'; every request body is kept in `.requests`."""
+    'not-json' or 'empty'; every request body is kept in `.requests`.
+
+    `.queue` scripts the next replies, one per request: a string (the content) or a dict with
+    any of `content`, `finish_reason` ('length' for a reply cut at the token cap) and `status`
+    (an HTTP error status, with `message`). `.reject_formats` names response_format types the
+    server answers with 400, as servers without structured output do."""
 
     def __init__(self):
         self.mode = 'ok'
         self.reply = 'Tell me about a project you are proud of?'
         self.queue = []  # replies served first, one per request, before falling back to `reply`
+        self.finish_reason = 'stop'
+        self.reject_formats = set()
         self.slow_seconds = 3.0
         self.requests = []
         self.headers = []
@@ -40,6 +47,11 @@ class FakeOpenAI:
         self.thread.start()
         return self
 
+    @property
+    def formats(self) -> list:
+        """The response_format type of each request, None where none was asked for."""
+        return [(r.get('response_format') or {}).get('type') for r in self.requests]
+
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
@@ -56,11 +68,21 @@ class FakeOpenAI:
             return self._send_raw(request, 200, b'<html>gateway</html>', 'application/json')
         if self.mode == 'malformed':
             return self._send(request, 200, {'id': 'x', 'object': 'chat.completion', 'choices': []})
-        content = '' if self.mode == 'empty' else (self.queue.pop(0) if self.queue else self.reply)
+        asked_format = (self.requests[-1].get('response_format') or {}).get('type')
+        if asked_format in self.reject_formats:
+            return self._send(request, 400, {'error': {
+                'message': f"Invalid parameter: 'response_format' of type '{asked_format}' is not supported.",
+                'type': 'invalid_request_error', 'param': 'response_format'}})
+        scripted = self.queue.pop(0) if self.queue else self.reply
+        scripted = scripted if isinstance(scripted, dict) else {'content': scripted}
+        if scripted.get('status'):
+            return self._send(request, scripted['status'], {'error': {
+                'message': scripted.get('message', 'scripted error'), 'type': 'invalid_request_error'}})
+        content = '' if self.mode == 'empty' else scripted.get('content', '')
         return self._send(request, 200, {
             'id': 'chatcmpl-fake', 'object': 'chat.completion', 'created': int(time.time()),
             'model': 'fake-model',
-            'choices': [{'index': 0, 'finish_reason': 'stop',
+            'choices': [{'index': 0, 'finish_reason': scripted.get('finish_reason', self.finish_reason),
                          'message': {'role': 'assistant', 'content': content}}],
             'usage': {'prompt_tokens': 42, 'completion_tokens': 7, 'total_tokens': 49}})
 

@@ -1,8 +1,11 @@
-"""A feedback report written by a language model: the shape asked for, and the check that a
-model's answer has exactly that shape before it is shown as `source: "llm"`."""
+"""A feedback report written by a language model: the shape asked for (as a hint in the prompt
+and as a JSON schema for servers that enforce one), the transcript it is written from, and the
+check that a model's answer has exactly that shape before it is shown as `source: "llm"`."""
 import json
 import math
-from typing import List
+from typing import Iterable, List, Optional
+
+REPORT_TRANSCRIPT_CHARS = 12000
 
 REPORT_SCHEMA_HINT = json.dumps({
     'overall_score': 72,
@@ -13,17 +16,56 @@ REPORT_SCHEMA_HINT = json.dumps({
                    'suggested_outline': ['point 1', 'point 2', 'point 3']}],
     'summary': 'one or two sentences',
 }, ensure_ascii=False, separators=(',', ':'))
+# The hint's descriptive values: a model that copies them has not looked at the interview. Short
+# ones count only as a whole value, longer ones also inside a longer text.
+EXAMPLE_TEXTS = ('one line naming what the answers showed', 'a strength tied to a specific answer',
+                 "the candidate's exact words", 'a concrete next step', 'the question asked',
+                 'the start of the answer', 'point 1', 'point 2', 'point 3', 'one or two sentences')
+EXAMPLE_TEXT_INSIDE_CHARS = 25
+STAR_TOPIC = 'behavioral'
 
+
+def required_criteria(topic: Optional[str]) -> List[str]:
+    """The criteria an interview on `topic` is graded on: its bank's, with STAR for behavioral ones."""
+    from chalicelib.interviewers.bank import resolve_topic
+    bank_topic = resolve_topic(topic)
+    names = list(bank_topic.get('criteria') or ['relevance', 'depth', 'structure', 'communication'])
+    if bank_topic.get('id') == STAR_TOPIC and 'star' not in names:
+        names.append('star')
+    return names
+
+
+def report_schema(criteria: Iterable[str]) -> dict:
+    """The report as a strict JSON schema: every field required, criterion names from the rubric."""
+    def strings():
+        return {'type': 'array', 'items': {'type': 'string'}}
+
+    def obj(**properties):
+        return {'type': 'object', 'properties': properties, 'required': list(properties),
+                'additionalProperties': False}
+    text, score = {'type': 'string'}, {'type': 'integer'}
+    return obj(overall_score=score,
+               criteria={'type': 'array', 'items': obj(name={'type': 'string', 'enum': list(criteria)},
+                                                       score=score, reason=text)},
+               strengths=strings(),
+               improvements={'type': 'array', 'items': obj(quote=text, suggestion=text)},
+               questions={'type': 'array', 'items': obj(question=text, answer_excerpt=text,
+                                                        suggested_outline=strings())},
+               summary=text)
 
 
 # -- a report written by a model ------------------------------------------------------------------
-def validate_report(data: object, language: str) -> dict:
-    """A model's parsed report in our exact shape, stamped `source: "llm"`; ValueError otherwise."""
+def validate_report(data: object, language: str, required: Optional[Iterable[str]] = None) -> dict:
+    """A model's parsed report in our exact shape, stamped `source: "llm"`; ValueError otherwise.
+
+    With `required` criteria, the report must score each of them exactly once and no other:
+    an unknown criterion means the model ignored the rubric, so its scores cannot be trusted."""
     if not isinstance(data, dict):
         raise ValueError('report must be a JSON object')
+    _reject_copied_example(data)
     return {
         'overall_score': _score(data.get('overall_score'), 'overall_score'),
-        'criteria': _criteria(data.get('criteria')),
+        'criteria': _criteria(data.get('criteria'), required),
         'strengths': _strings(data.get('strengths'), 'strengths'),
         'improvements': _each(data.get('improvements'), 'improvements', _improvement_item),
         'questions': _each(data.get('questions'), 'questions', _question_item),
@@ -33,11 +75,47 @@ def validate_report(data: object, language: str) -> dict:
     }
 
 
-def _criteria(value: object) -> List[dict]:
+def _criteria(value: object, required: Optional[Iterable[str]]) -> List[dict]:
     items = _list(value, 'criteria')
     if not items:
         raise ValueError('criteria must not be empty')
-    return [_criterion(item, i) for i, item in enumerate(items)]
+    criteria = [_criterion(item, i) for i, item in enumerate(items)]
+    if required is None:
+        return criteria
+    required = list(required)
+    by_name = {}
+    for criterion in criteria:
+        name = criterion['name'] = criterion['name'].lower()
+        if name in by_name:
+            raise ValueError(f'criteria has "{name}" twice')
+        by_name[name] = criterion
+    missing = [name for name in required if name not in by_name]
+    if missing:
+        raise ValueError('criteria must score every one of: ' + ', '.join(required)
+                         + ' (missing: ' + ', '.join(missing) + ')')
+    unknown = sorted(set(by_name) - set(required))
+    if unknown:
+        raise ValueError('criteria may only be: ' + ', '.join(required) + ' (unknown: ' + ', '.join(unknown) + ')')
+    return [by_name[name] for name in required]
+
+
+def _reject_copied_example(data: dict) -> None:
+    for text in _all_strings(data):
+        text = ' '.join(text.lower().split()).strip(' ."\'')
+        for example in EXAMPLE_TEXTS:
+            if text == example or (len(example) >= EXAMPLE_TEXT_INSIDE_CHARS and example in text):
+                raise ValueError(f'the report copies the example text "{example}" instead of describing the interview')
+
+
+def _all_strings(value: object):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _all_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _all_strings(item)
 
 
 def _criterion(item: object, i: int) -> dict:
@@ -109,3 +187,31 @@ def _strings(value: object, name: str) -> List[str]:
     """A list of strings, stripped, blanks dropped."""
     items = [_string(item, f'{name}[{i}]') for i, item in enumerate(_list(value, name))]
     return [item for item in items if item]
+
+
+# -- what the report is written from, and what is checked after -----------------------------------
+def transcript_for_report(history: list, budget_chars: int = REPORT_TRANSCRIPT_CHARS) -> str:
+    """The interview as text for the report prompt, each message bounded so the whole fits; the
+    interviewer's hidden notes are used here and nowhere the candidate's conversation goes."""
+    each = max(200, budget_chars // max(1, len(history)))
+    lines = []
+    for message in history:
+        speaker = 'Candidate' if message.role == 'user' else 'Interviewer'
+        lines.append(f'{speaker}: {_shorten(message.content, each)}')
+        if message.notes:
+            lines.append(f'(Interviewer notes: {_shorten(message.notes, 300)})')
+    return '\n'.join(lines)[-budget_chars:]
+
+
+def mark_verified_quotes(report: dict, history: list) -> dict:
+    """Flags each improvement whose quote really is the candidate's words: a model may paraphrase."""
+    answers = [' '.join(m.content.split()).lower() for m in history if m.role == 'user']
+    for improvement in report.get('improvements', []):
+        quote = ' '.join(improvement['quote'].split()).lower().strip(' "\'')
+        improvement['quote_verified'] = bool(quote) and any(quote in answer for answer in answers)
+    return report
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = ' '.join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + '…'

@@ -1,24 +1,44 @@
 """The model interviewer: chat completions on OpenAI or any OpenAI-compatible server.
 
-The prompt stays bounded however long the interview runs: a fixed system prompt, a running
-summary of older turns (every question asked, so none is repeated), and only as many recent
-messages as the context budget allows.
+The prompt stays bounded however long the interview runs: a fixed system prompt, the list of
+questions asked in older turns (so none is repeated), and only as many recent messages as the
+context budget allows. Hidden notes never go back into this prompt; only the report reads them.
+
+A model's reply is spoken only after it passes model_output.check_reply. A reply that fails
+gets one corrective retry, then the offline interviewer takes the turn, so a weak or broken
+model costs the candidate a generic question, never instructions, notes or garbage read aloud.
 """
-import json
-import re
+import logging
+import math
+import time
+from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 import openai
 
+from chalicelib.interviewers import prompts
 from chalicelib.interviewers.base import (InterviewContext, InterviewerReply, InterviewerUnavailable,
                                           Message, ReportResult, topic_title)
-from chalicelib.interviewers import prompts
-from chalicelib.interviewers.model_report import REPORT_SCHEMA_HINT, validate_report
+from chalicelib.interviewers.model_output import REPLY_SCHEMA, check_reply, json_object, parse_reply
+from chalicelib.interviewers.model_report import (REPORT_SCHEMA_HINT, mark_verified_quotes, report_schema,
+                                                  required_criteria, transcript_for_report, validate_report)
 
+logger = logging.getLogger('mock_interviewer')
 SUMMARY_BUDGET_CHARS = 1500
-REPORT_TRANSCRIPT_CHARS = 12000
-NOTES_PATTERN = re.compile(r'#{2,}\s*NOTES\s*#{2,}', re.IGNORECASE)
-MARKDOWN_PATTERN = re.compile(r'(\*\*|__|`|^\s*(?:[-*#>]+|\d+\.)\s+)', re.MULTILINE)
+# Response formats from the strictest down; the first a server accepts is remembered.
+FORMATS = ('json_schema', 'json_object', None)
+FORMAT_REJECTION_WORDS = ('response_format', 'json_schema', 'json_object', 'schema', 'grammar')
+CALL_MARGIN_SECONDS = 0.5  # left after a call for storing the turn or computing the offline report
+MIN_ATTEMPT_SECONDS = 1.5  # a second attempt with less time than this would only time out
+REPORT_MAX_TOKENS = 1500
+
+
+@dataclass
+class Completion:
+    text: str
+    finish_reason: Optional[str]
+    tokens_in: int
+    tokens_out: int
 
 
 def split_history(history: List[Message], budget_chars: int) -> Tuple[List[Message], List[Message]]:
@@ -36,35 +56,21 @@ def split_history(history: List[Message], budget_chars: int) -> Tuple[List[Messa
 
 
 def summarize(older: List[Message], budget_chars: int = SUMMARY_BUDGET_CHARS) -> str:
-    """Every earlier question (shortened to fit) and, while room is left, the hidden notes."""
+    """Every earlier question, shortened to fit. No notes: the candidate talks to this prompt."""
     questions = [m.content for m in older if m.role == 'assistant']
     if not questions:
         return ''
-    each = max(40, budget_chars // (2 * len(questions)))
-    lines = [f'- Asked: {_shorten(q, each)}' for q in questions]
-    notes = [m.notes for m in older if m.role == 'assistant' and m.notes]
-    room = budget_chars - sum(len(line) + 1 for line in lines)
-    for note in reversed(notes):
-        line = f'- Note: {_shorten(note, 200)}'
-        if len(line) + 1 > room:
-            break
-        lines.append(line)
-        room -= len(line) + 1
-    return '\n'.join(lines)[:budget_chars]
-
-
-def split_notes(raw: str) -> Tuple[str, Optional[str]]:
-    """The spoken reply and the hidden notes after the delimiter."""
-    parts = NOTES_PATTERN.split(raw, maxsplit=1)
-    spoken = MARKDOWN_PATTERN.sub('', parts[0])
-    spoken = ' '.join(spoken.split())
-    notes = ' '.join(parts[1].split()) if len(parts) > 1 else None
-    return spoken, (notes or None)
+    each = max(40, budget_chars // len(questions))
+    return '\n'.join(f'- {_shorten(q, each)}' for q in questions)[:budget_chars]
 
 
 def _shorten(text: str, limit: int) -> str:
     text = ' '.join(text.split())
     return text if len(text) <= limit else text[:limit - 1].rstrip() + '…'
+
+
+def _time_left(deadline: Optional[float]) -> float:
+    return math.inf if deadline is None else deadline - time.monotonic()
 
 
 class OpenAIInterviewer:
@@ -78,114 +84,181 @@ class OpenAIInterviewer:
         self.max_output_tokens = max_output_tokens
         self.context_budget_chars = context_budget_chars
         self.question_count = question_count
+        self.max_retries = max_retries
+        self.format_index = 0  # into FORMATS: lowered for good once this server rejects a format
         self.client = openai.OpenAI(api_key=api_key, base_url=base_url,
                                     timeout=timeout_seconds, max_retries=max_retries)
 
     # -- turns -------------------------------------------------------------------------------
     def open(self, context: InterviewContext) -> InterviewerReply:
-        latest = prompts.OPENING_REQUEST.get(context.language, prompts.OPENING_REQUEST['en'])
-        return self._turn(context, latest, answered=0)
+        latest = prompts.OPENING_REQUEST[prompts.language_of(context.language)]
+        return self._turn(context, latest, answered=0, answer=None)
 
     def respond(self, context: InterviewContext, answer: str) -> InterviewerReply:
-        return self._turn(context, answer, answered=context.answers_so_far + 1)
+        return self._turn(context, answer, answered=context.answers_so_far + 1, answer=answer)
 
     def build_messages(self, context: InterviewContext, latest: str, answered: int) -> list:
         older, recent = split_history(context.history, max(0, self.context_budget_chars - len(latest)))
         system = prompts.interviewer_system_prompt(
             topic_title(context.topic, context.language), context.language, self.question_count,
-            context.job_description, summarize(older))
-        system += '\nNow: ' + prompts.progress_instruction(answered, self.question_count)
+            context.job_description, summarize(older),
+            prompts.progress_instruction(answered, self.question_count, context.language))
         return ([{'role': 'system', 'content': system}]
                 + [{'role': m.role, 'content': m.content} for m in recent]
                 + [{'role': 'user', 'content': latest}])
 
-    def _turn(self, context: InterviewContext, latest: str, answered: int) -> InterviewerReply:
-        completion = self._create(self.build_messages(context, latest, answered), self.max_output_tokens)
-        spoken, notes = split_notes(_reply_text(completion))
-        if not spoken:
-            raise InterviewerUnavailable('the model reply had only notes')
-        tokens_in, tokens_out = _usage(completion)
-        return InterviewerReply(text=spoken, state=dict(context.state or {}),
-                                finished=answered >= self.question_count, notes=notes,
-                                tokens_in=tokens_in, tokens_out=tokens_out)
+    def _turn(self, context: InterviewContext, latest: str, answered: int,
+              answer: Optional[str]) -> InterviewerReply:
+        closing = answered >= self.question_count
+        messages = self.build_messages(context, latest, answered)
+        instructions = prompts.interviewer_instructions(context.language, self.question_count)
+        earlier = [m.content for m in context.history if m.role == 'assistant']
+        tokens_in = tokens_out = 0
+        for attempt in range(2):
+            if attempt and _time_left(context.deadline) < MIN_ATTEMPT_SECONDS + CALL_MARGIN_SECONDS:
+                logger.warning('no time left to retry the model reply')
+                break
+            try:
+                completion = self._complete(messages, self.max_output_tokens, context.deadline,
+                                            'interview_reply', REPLY_SCHEMA)
+            except InterviewerUnavailable as error:
+                if attempt == 0:
+                    raise  # the model is down: a 503 the caller can retry, as before
+                logger.warning('the model failed on the corrective retry: %s', error.reason)
+                break
+            tokens_in, tokens_out = tokens_in + completion.tokens_in, tokens_out + completion.tokens_out
+            parsed = parse_reply(completion.text, context.language, question_due=not closing)
+            problem = check_reply(parsed, completion.finish_reason, context.language, instructions,
+                                  earlier, question_due=not closing)
+            if problem is None:
+                return InterviewerReply(text=parsed.spoken, state=dict(context.state or {}),
+                                        finished=closing, notes=parsed.notes,
+                                        tokens_in=tokens_in, tokens_out=tokens_out)
+            logger.warning('model reply rejected (attempt %d): %s', attempt + 1, problem)
+            messages = messages + [{'role': 'assistant', 'content': completion.text[:600]},
+                                   {'role': 'user', 'content': prompts.reply_retry(context.language, problem)}]
+        return self._offline_turn(context, answer, tokens_in, tokens_out)
+
+    def _offline_turn(self, context: InterviewContext, answer: Optional[str],
+                      tokens_in: int, tokens_out: int) -> InterviewerReply:
+        from chalicelib.interviewers.offline import OfflineInterviewer  # only when it must stand in
+        logger.warning('the offline interviewer takes this turn')
+        stand_in = OfflineInterviewer(self.question_count)
+        reply = stand_in.open(context) if answer is None else stand_in.respond(context, answer)
+        reply.tokens_in += tokens_in  # the failed model calls were still paid for
+        reply.tokens_out += tokens_out
+        return reply
 
     # -- report ------------------------------------------------------------------------------
     def report(self, context: InterviewContext) -> ReportResult:
+        criteria = required_criteria(context.topic)
         system = prompts.report_system_prompt(topic_title(context.topic, context.language), context.language,
-                                              context.job_description, REPORT_SCHEMA_HINT)
+                                              context.job_description, REPORT_SCHEMA_HINT, criteria)
         messages = [{'role': 'system', 'content': system},
                     {'role': 'user', 'content': transcript_for_report(context.history)}]
         tokens_in = tokens_out = 0
-        for attempt in range(2):  # one retry on invalid JSON, then the caller answers 503
-            completion = self._create(messages, max(self.max_output_tokens, 1500), json_output=True)
-            used_in, used_out = _usage(completion)
-            tokens_in, tokens_out = tokens_in + used_in, tokens_out + used_out
-            raw = _reply_text(completion)
+        reason = 'too little time left'
+        for attempt in range(2):  # one retry on an invalid report, then the offline report
+            if attempt and _time_left(context.deadline) < MIN_ATTEMPT_SECONDS + CALL_MARGIN_SECONDS:
+                reason = 'too little time left to retry'
+                break
             try:
-                report = validate_report(json.loads(_strip_code_fence(raw)), context.language)
+                completion = self._complete(messages, max(self.max_output_tokens, REPORT_MAX_TOKENS),
+                                            context.deadline, 'interview_report', report_schema(criteria))
+            except InterviewerUnavailable as error:
+                reason = error.reason
+                break
+            tokens_in, tokens_out = tokens_in + completion.tokens_in, tokens_out + completion.tokens_out
+            try:
+                data = json_object(completion.text)
+                if data is None:
+                    raise ValueError('not valid JSON')
+                report = validate_report(data, context.language, criteria)
                 return ReportResult(mark_verified_quotes(report, context.history), tokens_in, tokens_out)
             except ValueError as problem:
-                messages += [{'role': 'assistant', 'content': raw[:4000]},
-                             {'role': 'user', 'content': prompts.REPORT_RETRY.format(problem=str(problem)[:200])}]
-        raise InterviewerUnavailable('the model gave an invalid report twice')
+                reason = f'invalid report: {problem}'
+                messages = messages + [{'role': 'assistant', 'content': completion.text[:4000]},
+                                       {'role': 'user', 'content': prompts.report_retry(context.language, str(problem))}]
+        logger.warning('model report unusable (%s); the offline report stands in', reason[:200])
+        return self._offline_report(context, tokens_in, tokens_out)
+
+    def _offline_report(self, context: InterviewContext, tokens_in: int, tokens_out: int) -> ReportResult:
+        from chalicelib.interviewers.offline import OfflineInterviewer  # only when it must stand in
+        measured = OfflineInterviewer(self.question_count).report(context)
+        report = {**measured.report, 'fallback_reason': prompts.report_fallback_reason(context.language)}
+        return ReportResult(report, tokens_in, tokens_out)
 
     # -- the one place the SDK is called ---------------------------------------------------
-    def _create(self, messages: list, max_tokens: int, json_output: bool = False):
-        extra = {'response_format': {'type': 'json_object'}} if json_output else {}
-        try:
-            return self.client.chat.completions.create(
-                model=self.model, messages=messages, max_tokens=max_tokens, temperature=0.7, **extra)
-        except openai.APITimeoutError:
-            raise InterviewerUnavailable('the model timed out')
-        except openai.APIConnectionError as error:
-            raise InterviewerUnavailable(f'could not reach the model: {type(error).__name__}')
-        except openai.RateLimitError:
-            raise InterviewerUnavailable('the model answered 429 (rate limited)')
-        except openai.APIStatusError as error:
-            raise InterviewerUnavailable(f'the model answered HTTP {error.status_code}')
-        except (openai.APIError, ValueError) as error:  # the SDK lets a non-JSON body raise ValueError
-            raise InterviewerUnavailable(f'the model gave an unusable answer: {type(error).__name__}')
+    def _complete(self, messages: list, max_tokens: int, deadline: Optional[float],
+                  schema_name: str, schema: dict) -> Completion:
+        """One completion in the strictest response format this server accepts, within the
+        deadline; transport failures (after retries that fit the deadline) raise
+        InterviewerUnavailable."""
+        transport_tries = 0
+        while True:
+            response_format = self._response_format(schema_name, schema)
+            try:
+                completion = self._client_for(deadline).chat.completions.create(
+                    model=self.model, messages=messages, max_tokens=max_tokens, temperature=0.7,
+                    **({'response_format': response_format} if response_format else {}))
+                return _completion(completion)
+            except openai.BadRequestError as error:
+                if response_format and _rejects_format(error) and self.format_index + 1 < len(FORMATS):
+                    self.format_index += 1
+                    logger.warning('the model server rejected response_format %s; trying %s',
+                                   response_format['type'], FORMATS[self.format_index])
+                    continue
+                raise InterviewerUnavailable(f'the model answered HTTP {error.status_code}')
+            except (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError,
+                    openai.InternalServerError) as error:
+                # Without a deadline the SDK has already retried; with one, retry here while time allows.
+                transport_tries += 1
+                if (deadline is None or transport_tries > self.max_retries
+                        or _time_left(deadline) < MIN_ATTEMPT_SECONDS + CALL_MARGIN_SECONDS):
+                    raise InterviewerUnavailable(_transport_reason(error))
+            except openai.APIStatusError as error:
+                raise InterviewerUnavailable(f'the model answered HTTP {error.status_code}')
+            except (openai.APIError, ValueError) as error:  # the SDK lets a non-JSON body raise ValueError
+                raise InterviewerUnavailable(f'the model gave an unusable answer: {type(error).__name__}')
+
+    def _response_format(self, name: str, schema: dict) -> Optional[dict]:
+        kind = FORMATS[self.format_index]
+        if kind == 'json_schema':
+            return {'type': 'json_schema', 'json_schema': {'name': name, 'strict': True, 'schema': schema}}
+        return {'type': kind} if kind else None
+
+    def _client_for(self, deadline: Optional[float]):
+        if deadline is None:
+            return self.client
+        return self.client.with_options(timeout=max(0.5, _time_left(deadline) - CALL_MARGIN_SECONDS),
+                                        max_retries=0)
 
 
-def transcript_for_report(history: List[Message], budget_chars: int = REPORT_TRANSCRIPT_CHARS) -> str:
-    """The interview as text for the report prompt, each message bounded so the whole fits."""
-    each = max(200, budget_chars // max(1, len(history)))
-    lines = []
-    for message in history:
-        speaker = 'Candidate' if message.role == 'user' else 'Interviewer'
-        lines.append(f'{speaker}: {_shorten(message.content, each)}')
-        if message.notes:
-            lines.append(f'(Interviewer notes: {_shorten(message.notes, 300)})')
-    return '\n'.join(lines)[-budget_chars:]
+def _rejects_format(error: openai.BadRequestError) -> bool:
+    text = f'{error.message} {getattr(error, "body", "")}'.lower()
+    return any(word in text for word in FORMAT_REJECTION_WORDS)
 
 
-def mark_verified_quotes(report: dict, history: List[Message]) -> dict:
-    """Flags each improvement whose quote really is the candidate's words: a model may paraphrase."""
-    answers = [' '.join(m.content.split()).lower() for m in history if m.role == 'user']
-    for improvement in report.get('improvements', []):
-        quote = ' '.join(improvement['quote'].split()).lower().strip(' "\'')
-        improvement['quote_verified'] = bool(quote) and any(quote in answer for answer in answers)
-    return report
+def _transport_reason(error: Exception) -> str:
+    if isinstance(error, openai.APITimeoutError):  # a subclass of APIConnectionError: test it first
+        return 'the model timed out'
+    if isinstance(error, openai.APIConnectionError):
+        return f'could not reach the model: {type(error).__name__}'
+    if isinstance(error, openai.RateLimitError):
+        return 'the model answered 429 (rate limited)'
+    return f'the model answered HTTP {getattr(error, "status_code", "5xx")}'
 
 
-def _strip_code_fence(raw: str) -> str:
-    text = raw.strip()
-    if text.startswith('```'):
-        text = text.split('\n', 1)[1] if '\n' in text else ''
-        text = text.rsplit('```', 1)[0]
-    return text
-
-
-def _usage(completion) -> Tuple[int, int]:
-    usage = getattr(completion, 'usage', None)
-    return (int(getattr(usage, 'prompt_tokens', 0) or 0), int(getattr(usage, 'completion_tokens', 0) or 0))
-
-
-def _reply_text(completion) -> str:
+def _completion(completion) -> Completion:
+    """The text, finish reason and usage of a completion; a body without choices is a transport
+    failure (503), while an empty text is a bad reply, left to the reply check."""
     try:
-        text = completion.choices[0].message.content
+        choice = completion.choices[0]
+        text = choice.message.content
     except (AttributeError, IndexError, TypeError):
         raise InterviewerUnavailable('the model reply had no choices')
-    if not isinstance(text, str) or not text.strip():
-        raise InterviewerUnavailable('the model reply was empty')
-    return text.strip()
+    usage = getattr(completion, 'usage', None)
+    return Completion(text=(text or '').strip() if isinstance(text, str) else '',
+                      finish_reason=getattr(choice, 'finish_reason', None),
+                      tokens_in=int(getattr(usage, 'prompt_tokens', 0) or 0),
+                      tokens_out=int(getattr(usage, 'completion_tokens', 0) or 0))
