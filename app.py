@@ -65,7 +65,7 @@ def chat_history():
 @api.route('/api/chat/gpt', methods=['POST'])
 def chat():
     user = current_user()
-    body, headers = turns.chat(user, turns.parse_chat_request(api.json_body()))
+    body, headers = turns.chat(user, api.json_body())
     return body, 200, headers
 
 
@@ -101,7 +101,7 @@ def delete_interview(interview_id):
 @api.route('/api/interviews/{interview_id}/messages', methods=['POST'])
 def answer(interview_id):
     user = current_user()
-    body, headers = turns.answer(user, interview_id, turns.parse_answer(api.json_body()))
+    body, headers = turns.answer(user, interview_id, api.json_body())
     return body, 200, headers
 
 

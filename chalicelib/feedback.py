@@ -9,15 +9,19 @@ from datetime import datetime, timezone
 from pynamodb.exceptions import UpdateError
 
 from chalicelib import interviews, providers, quota
-from chalicelib.errors import BadRequest, NotFound, UpstreamUnavailable
+from chalicelib.errors import BadRequest, NotFound
 from chalicelib.interviewers.base import InterviewContext, InterviewerUnavailable, Message
 from chalicelib.models import InterviewModel, UserModel
+from chalicelib.reports import spoken_feedback
 
 logger = logging.getLogger('mock_interviewer')
 NO_ANSWERS = 'This interview has no answers yet, so there is nothing to give feedback on. Answer at least one question first.'
 NO_REPORT = 'This interview has no report yet. End it with POST /api/interviews/{id}/report/.'
-REPORT_UNAVAILABLE = ('The feedback report could not be written right now. The interview is unchanged; '
-                      'please try again in a moment.')
+FALLBACK_REASON = {
+    'en': 'The AI interviewer could not write this report just now, so it was measured from the transcript instead.',
+    'ko': 'AI 면접관이 지금 리포트를 작성하지 못해, 대화 기록에서 측정한 리포트로 대신합니다.',
+}
+SPOKEN_MORE = {'en': 'The full report is in your interview history.', 'ko': '자세한 리포트는 면접 기록에서 볼 수 있습니다.'}
 
 
 def finish_with_report(user: UserModel, interview_id: str) -> tuple:
@@ -33,26 +37,46 @@ def finish_with_report(user: UserModel, interview_id: str) -> tuple:
                                state=dict(interview.interviewer_state or {}),
                                job_description=interview.job_description,
                                answers_so_far=int(interview.turns or 0))
-    try:
-        result = providers.interviewer_within_ceiling().report(context)
-    except InterviewerUnavailable as error:
-        logger.warning('report for an interview failed: %s', error.reason)
-        raise UpstreamUnavailable(REPORT_UNAVAILABLE, {'Retry-After': '5'})
-    report = {**result.report, 'interview_id': interview.interview_id,
-              'created_at': interviews.iso(datetime.now(timezone.utc))}
+    report, tokens_in, tokens_out = write_report(context)
+    report = {**report, 'interview_id': interview.interview_id}
     # Only the first report is kept, should two requests race to end the same interview.
     try:
         interview.update(actions=[
             InterviewModel.report.set(report), InterviewModel.status.set('finished'),
-            InterviewModel.tokens_in.add(result.tokens_in), InterviewModel.tokens_out.add(result.tokens_out),
+            InterviewModel.tokens_in.add(tokens_in), InterviewModel.tokens_out.add(tokens_out),
             InterviewModel.updated_at.set(datetime.now(timezone.utc))],
             condition=InterviewModel.report.does_not_exist())
     except UpdateError as error:
         if error.cause_response_code != 'ConditionalCheckFailedException':
             raise
         return interviews.find(user, interview_id).report, False
-    quota.record_tokens(user, result.tokens_in, result.tokens_out)
+    quota.record_tokens(user, tokens_in, tokens_out)
     return report, True
+
+
+def write_report(context: InterviewContext) -> tuple:
+    """(report, tokens_in, tokens_out) from the interview's interviewer; when the model cannot
+    write one, the offline report, labelled as such with the reason. Never fails for the model."""
+    try:
+        result = providers.interviewer_within_ceiling().report(context)
+        report = result.report
+    except InterviewerUnavailable as error:
+        logger.warning('report for an interview failed, measuring it offline: %s', error.reason)
+        result = providers.offline_interviewer().report(context)
+        report = {**result.report, 'fallback_reason': FALLBACK_REASON.get(context.language, FALLBACK_REASON['en'])}
+    return ({**report, 'created_at': interviews.iso(datetime.now(timezone.utc))},
+            result.tokens_in, result.tokens_out)
+
+
+def spoken(report: dict) -> str:
+    """Two or three sentences of the report, said at the end of the interview."""
+    language = report.get('language', 'en')
+    if report.get('source') == 'offline':
+        said = spoken_feedback(report)
+    else:
+        first = report.get('improvements', [{}])[0].get('suggestion', '') if report.get('improvements') else ''
+        said = ' '.join(part for part in (report.get('summary', ''), first) if part)
+    return f"{said} {SPOKEN_MORE.get(language, SPOKEN_MORE['en'])}".strip()
 
 
 def stored_report(user: UserModel, interview_id: str) -> dict:

@@ -53,6 +53,14 @@ def current_interview(user: UserModel) -> Optional[InterviewModel]:
     return latest[0] if latest else None
 
 
+def recent_questions(user: UserModel, count: int) -> List[str]:
+    """Bank question ids asked in the user's last `count` interviews, newest first."""
+    asked = []
+    for interview in InterviewModel.query(user.username_key, scan_index_forward=False, limit=count):
+        asked += list((interview.interviewer_state or {}).get('asked', []))
+    return asked
+
+
 def find(user: UserModel, interview_id: str) -> InterviewModel:
     try:
         return InterviewModel.get(user.username_key, checked_id(interview_id), consistent_read=True)

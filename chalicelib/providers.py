@@ -57,6 +57,11 @@ def interviewer_within_ceiling():
     raise UpstreamUnavailable(CEILING_REACHED, {'Retry-After': '3600'})
 
 
+def offline_interviewer():
+    """The built-in interviewer, which stands in whenever the model cannot."""
+    return _offline_interviewer(config.settings().interview_questions)
+
+
 @lru_cache(maxsize=2)
 def _offline_interviewer(question_count: int):
     from chalicelib.interviewers.offline import OfflineInterviewer

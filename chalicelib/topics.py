@@ -1,6 +1,6 @@
 """The built-in interview topics and the languages each can be practised in."""
 from chalicelib.interviewers.base import LANGUAGES, SPEECH_LANG
-from chalicelib.interviewers.offline import topics as question_banks
+from chalicelib.interviewers.bank import topics as question_banks
 
 
 def catalogue() -> dict:

@@ -77,7 +77,7 @@ def test_model_ceiling_rejects_with_503_and_gives_the_chat_back(api, model_ceili
     calls = len(model_ceiling.requests)
     refused = api.post('/api/chat/gpt/', {'user_input': 'another answer'}, token=token)
     assert refused.status_code == 503
-    assert "Today's allowance" in refused.json_body['error']
+    assert '호출 한도' in refused.json_body['error']  # a Korean interview hears it in Korean
     assert len(model_ceiling.requests) == calls  # the model was not called
     assert api.get('/api/chat/gpt/', token=token).json_body['count'] == 2
 

@@ -120,7 +120,7 @@ def test_model_failure_is_503_stores_nothing_and_gives_the_chat_back(api, starti
     with providers.override(interviewer=ScriptedInterviewer(fail_with=InterviewerUnavailable('timed out'))):
         response = chat(api, token, **({'interview_topic': 'backend'} if starting else {'user_input': 'my answer'}))
     assert response.status_code == 503
-    assert 'try again' in response.json_body['error']
+    assert '다시 시도' in response.json_body['error']  # the interview is Korean, so is what goes wrong
     assert 'timed out' not in response.body.decode()
     assert [(m.seq, m.content) for m in MessageModel.scan()] == before
     assert InterviewModel.count() == (0 if starting else 1)
@@ -128,15 +128,22 @@ def test_model_failure_is_503_stores_nothing_and_gives_the_chat_back(api, starti
     assert api.get('/api/chat/gpt/', token=token).json_body['count'] == expected_count
 
 
-def test_turn_on_a_finished_interview_is_409_and_uses_no_chat(api):
+def test_answer_after_a_finished_interview_starts_the_next_on_the_same_topic_and_language(api):
+    # The original page only ever sends user_input once a history exists: it must not be stranded.
     token = api.signup()
     with providers.override(interviewer=ScriptedInterviewer(finish_after=1)):
-        chat(api, token, interview_topic='backend')
+        chat(api, token, interview_topic='backend', language='en')
         assert chat(api, token, user_input='first answer').status_code == 200
         response = chat(api, token, user_input='second answer')
-    assert response.status_code == 409
-    assert 'interview_topic' in response.json_body['error']
-    assert api.get('/api/chat/gpt/', token=token).json_body['count'] == 2
+    assert response.status_code == 200
+    assert response.json_body['response'].startswith("Let's start a new interview.")
+    assert response.json_body['interview']['status'] == 'active'
+    assert response.json_body['interview']['topic'] == 'backend'
+    assert response.json_body['interview']['language'] == 'en'
+    history = api.get('/api/chat/gpt/', token=token).json_body
+    assert history['interview']['id'] == response.json_body['interview_id']
+    assert [m['role'] for m in history['conversations']] == ['system', 'user', 'assistant']
+    assert history['count'] == 3
 
 
 def test_new_topic_starts_a_new_current_interview(api):

@@ -37,7 +37,7 @@ def test_model_connection_refused_is_503(api, started, monkeypatch, fake_openai)
     monkeypatch.setenv('OPENAI_BASE_URL', f'http://127.0.0.1:{port}/v1')
     before = stored_messages()
     response = api.post('/api/chat/gpt/', {'user_input': 'my answer'}, token=started)
-    assert response.status_code == 503 and 'try again' in response.json_body['error']
+    assert response.status_code == 503 and '다시 시도' in response.json_body['error']  # a Korean interview
     assert_nothing_happened(api, started, before)
 
 
@@ -92,7 +92,7 @@ def test_conditional_check_failure_mid_turn_is_409_with_the_chat_returned(api, s
     with providers.override(interviewer=ConcurrentWriter()):
         response = api.post('/api/chat/gpt/', {'user_input': 'my answer'}, token=started)
     assert response.status_code == 409
-    assert 'try again' in response.json_body['error']
+    assert '다시 보내' in response.json_body['error']  # a Korean interview
     assert_nothing_happened(api, started, before)
 
 

@@ -1,184 +1,235 @@
 """The built-in interviewer: question banks shipped as data, no network, no key.
 
-It asks one question at a time from the topic's bank (those a job description mentions
-first), never the same one twice in an interview, follows up once when an answer is short
-or misses most key points, and closes after the configured number of questions, follow-ups
-included, just as the model interviewer does. Its report is computed from measurable signals.
+An interview is shaped like a real one: a self-introduction, questions from the topic's bank
+(chosen and phrased by the job description when there is one, avoiding those the user was
+asked in recent interviews), at most one follow-up each, and a closing "anything to ask or
+add?". It reads each answer (reading.py) and reacts to what kind of answer it was; it never
+praises, because it cannot judge whether an answer is right. It never says the same sentence
+twice in an interview. Its report is measured, and says so (reports.py).
 """
-import json
 import random
-import re
 import secrets
-from functools import lru_cache
-from pathlib import Path
 from typing import List, Optional
 
-from chalicelib.interviewers.base import (InterviewContext, InterviewerReply, ReportResult,
-                                          is_last_question)
-from chalicelib.reports import exchanges_from_transcript, offline_report
+from chalicelib.interviewers import reading
+from chalicelib.interviewers.bank import names_of, phrases, resolve_topic, topics
+from chalicelib.interviewers.base import InterviewContext, InterviewerReply, ReportResult
+from chalicelib.reports import offline_report
+from chalicelib.transcript import exchanges_from_transcript
 
-DATA_DIR = Path(__file__).resolve().parent.parent / 'data'
 # Korean packs more meaning into a character than English, so "short" differs by language.
 SHORT_ANSWER_CHARS = {'ko': 25, 'en': 60}
 WEAK_COVERAGE = 0.34
-GOOD_COVERAGE = 0.5
+INTRO, CLOSING = 'intro', 'closing'
 
 
-@lru_cache(maxsize=1)
-def topics() -> dict:
-    """Every built-in topic by id, loaded once per container."""
-    loaded = {}
-    for path in sorted((DATA_DIR / 'topics').glob('*.json')):
-        topic = json.loads(path.read_text(encoding='utf-8'))
-        loaded[topic['id']] = topic
-    return loaded
+def topic_keywords(topic: dict) -> frozenset:
+    return frozenset(w for q in topic['questions'] for p in q['key_points'] for w in p['keywords'])
 
 
-@lru_cache(maxsize=1)
-def phrases() -> dict:
-    return json.loads((DATA_DIR / 'phrases.json').read_text(encoding='utf-8'))
+def spoken_title(topic_text: Optional[str], topic: dict, language: str) -> str:
+    """A bank is spoken by its title; free text as typed, without a trailing "면접"/"interview"."""
+    if not topic_text or topic_text.strip().lower() in (n.lower() for n in names_of(topic)):
+        return topic['title'][language]
+    title = topic_text.strip()
+    for suffix in (' 면접', '면접', ' interview', ' Interview'):
+        if title.endswith(suffix) and len(title) > len(suffix):
+            return title[:-len(suffix)].strip()
+    return title
 
 
-def resolve_topic(text: Optional[str]) -> dict:
-    """The built-in topic a free-text topic names (by id, title or alias), else `general`."""
-    bank = topics()
-    needle = (text or '').strip().lower()
-    if needle in bank:
-        return bank[needle]
-    for topic in bank.values():
-        names = [topic['id'], *topic['title'].values(), *topic.get('aliases', [])]
-        if any(name.lower() == needle for name in names):
-            return topic
-    for topic in bank.values():
-        if any(len(alias) >= 3 and alias.lower() in needle for alias in topic.get('aliases', [])):
-            return topic
-    return bank['general']
+def framing_for(question: dict, job_description: Optional[str], language: str) -> str:
+    """The question as worded for the job description's domain, else as written."""
+    if job_description:
+        for framing in question.get('framings', []):
+            if any(reading.mentions(job_description, word) for word in framing['keywords']):
+                return framing[language]
+    return question[language]
 
 
-def _names_bank(text: Optional[str], topic: dict) -> bool:
-    if not text:
-        return True
-    names = [topic['id'], *topic['title'].values(), *topic.get('aliases', [])]
-    return text.strip().lower() in (name.lower() for name in names)
-
-
-def _fresh_state(topic: dict, answered: int) -> dict:
-    return {'topic_id': topic['id'], 'asked': [], 'current': None, 'followed_up': False,
-            'answered': answered, 'seed': secrets.token_hex(4)}
-
-
-def _relevance(question: dict, job_description: str) -> int:
-    text = job_description.lower()
-    return sum(1 for point in question.get('key_points', [])
-               if any(mentions(text, word) for word in point['keywords']))
-
-
-def _notes(question: Optional[dict], coverage: float, short: bool) -> Optional[str]:
-    if question is None:
-        return None
-    covered = round(coverage * len(question.get('key_points', [])))
-    return (f"{question['id']}: covered {covered} of {len(question.get('key_points', []))} key points"
-            + ('; short answer' if short else ''))
-
-
-def mentions(text: str, keyword: str) -> bool:
-    """Whether `text` (lower-cased) mentions `keyword`: at a word start for Latin script, so
-    "index" matches "indexes" but "get" not "target"; anywhere for Korean, whose particles
-    attach to the stem."""
-    keyword = keyword.lower()
-    if keyword.isascii():
-        return re.search(r'(?<![a-z0-9])' + re.escape(keyword), text) is not None
-    return keyword in text
-
-
-def key_point_coverage(question: dict, answer: str) -> float:
-    """Share of the question's key points whose keywords appear in the answer."""
-    points = question.get('key_points', [])
-    if not points:
-        return 1.0
-    text = answer.lower()
-    hit = sum(1 for point in points if any(mentions(text, word) for word in point['keywords']))
-    return hit / len(points)
+def relevance(question: dict, job_description: str) -> int:
+    """How many of the question's key points and framings the job description speaks of."""
+    points = len(reading.points_mentioned(question.get('key_points', []), job_description))
+    framed = any(reading.mentions(job_description, w) for f in question.get('framings', []) for w in f['keywords'])
+    return points + 3 * framed
 
 
 class OfflineInterviewer:
     name = 'offline'
 
     def __init__(self, question_count: int = 5):
-        self.question_count = max(1, question_count)
+        self.question_count = max(2, question_count)
 
+    # -- the interface ------------------------------------------------------------------------
     def open(self, context: InterviewContext) -> InterviewerReply:
         topic = resolve_topic(context.topic)
-        state = _fresh_state(topic, answered=0)
-        # A topic that names a bank is spoken by its title in the interview's language.
-        title = topic['title'][context.language] if _names_bank(context.topic, topic) else context.topic
-        opening = self._phrase('opening', context.language, state).format(topic=title)
-        return self._ask_next(context.language, topic, state, opening, context.job_description)
+        state = {'topic_id': topic['id'], 'asked': [], 'current': INTRO, 'follow_up': False,
+                 'nudged': False, 'seed': secrets.token_hex(4), 'used': {},
+                 'avoid': list(context.recent_questions or [])[-60:]}
+        title = spoken_title(context.topic, topic, context.language)
+        said = [self._say('opening', context.language, state, topic=title),
+                self._say('intro_question', context.language, state)]
+        return InterviewerReply(text=' '.join(said), state=state)
 
     def respond(self, context: InterviewContext, answer: str) -> InterviewerReply:
-        state = dict(context.state or {})
-        if not state.get('topic_id'):  # standing in mid-interview for the model: just carry on
-            topic = resolve_topic(context.topic)
-            state = _fresh_state(topic, answered=context.answers_so_far + 1)
-            if is_last_question(context, self.question_count):
-                return self._close(context.language, state, self._phrase('reaction_neutral', context.language, state))
-            lead = f"{self._phrase('reaction_neutral', context.language, state)} {self._phrase('next_question', context.language, state)}"
-            return self._ask_next(context.language, topic, state, lead, context.job_description)
         language = context.language
+        state = self._state(context)
         topic = topics().get(state['topic_id']) or resolve_topic(context.topic)
-        question = self._question(topic, state.get('current'))
-        coverage = key_point_coverage(question, answer) if question else 1.0
-        short = len(answer.strip()) < SHORT_ANSWER_CHARS.get(language, 40)
-        notes = _notes(question, coverage, short)
-        state['answered'] = int(state.get('answered', 0)) + 1
-        last = is_last_question(context, self.question_count)
+        question = self._asked_now(state)
+        kind = reading.classify(answer, topic_keywords(topic))
+        points = (question or {}).get('key_points', [])
+        heard = reading.keywords_heard(points, answer) if kind == reading.SUBSTANTIVE else []
+        notes = self._notes(state, kind, points, answer)
+        answered = context.answers_so_far + 1
 
-        if not last and question and (short or coverage < WEAK_COVERAGE) and not state.get('followed_up'):
-            state['followed_up'] = True
-            text = f"{self._phrase('reaction_short', language, state)} {question['follow_up'][language]}"
+        if state['current'] == CLOSING or answered >= self.question_count:
+            return self._close(language, state, notes)
+        if kind != reading.SUBSTANTIVE and not state['nudged'] and answered < self.question_count - 1:
+            state['nudged'] = True
+            return InterviewerReply(text=self._nudge(kind, language, state, points), state=state, notes=notes)
+
+        from_intro = state['current'] == INTRO and kind == reading.SUBSTANTIVE
+        if kind != reading.SUBSTANTIVE:
+            lead = [self._say('move_on', language, state)]
+        elif from_intro:
+            lead = []
+        else:
+            lead = [self._acknowledge(language, state, heard)]
+        if answered == self.question_count - 1:
+            return self._ask_closing(language, state, lead, notes)
+        wants_follow_up = (kind == reading.SUBSTANTIVE and question is not None and not state['follow_up']
+                           and state['current'] != INTRO and (len(answer.strip()) < SHORT_ANSWER_CHARS[language]
+                                                              or reading.key_point_coverage(question, answer) < WEAK_COVERAGE))
+        if wants_follow_up:
+            parent = self._bank_question(state['current'])
+            state.update(follow_up=True, nudged=False)
+            text = ' '.join([*lead, self._say('deeper', language, state), parent['follow_up'][language]])
             return InterviewerReply(text=text, state=state, notes=notes)
-
-        reaction = self._phrase('reaction_good' if coverage >= GOOD_COVERAGE and not short
-                                else 'reaction_neutral', language, state)
-        if last:
-            return self._close(language, state, reaction, notes)
-        lead = f"{reaction} {self._phrase('next_question', language, state)}"
-        return self._ask_next(language, topic, state, lead, context.job_description, notes)
+        return self._ask_next(context, topic, state, lead, notes, 'intro_ack' if from_intro else 'next_question')
 
     def report(self, context: InterviewContext) -> ReportResult:
         exchanges = exchanges_from_transcript(context.history, context.topic, context.language)
         return ReportResult(offline_report(exchanges, context.topic, context.language))
 
-    # -- internals -------------------------------------------------------------------------
-    def _ask_next(self, language: str, topic: dict, state: dict, lead: str,
-                  job_description: Optional[str] = None, notes: Optional[str] = None) -> InterviewerReply:
-        remaining = [q for q in topic['questions'] if q['id'] not in state['asked']]
-        if not remaining:  # the bank is exhausted: close rather than repeat a question
-            return self._close(language, state, lead.split('. ')[0], notes)
-        if job_description:
-            # Questions whose key points the job description mentions come first.
-            best = max(_relevance(q, job_description) for q in remaining)
-            remaining = [q for q in remaining if _relevance(q, job_description) == best]
-        question = self._rng(state).choice(remaining)
-        state['asked'] = [*state['asked'], question['id']]
-        state['current'] = question['id']
-        state['followed_up'] = False
-        return InterviewerReply(text=f"{lead} {question[language]}", state=state, notes=notes)
+    # -- moves --------------------------------------------------------------------------------
+    def _ask_next(self, context: InterviewContext, topic: dict, state: dict, lead: List[str],
+                  notes: Optional[str], transition: str) -> InterviewerReply:
+        language = context.language
+        question = self._pick(topic, state, context)
+        if question is None:  # the bank is exhausted: go to the close rather than repeat
+            return self._ask_closing(language, state, [*lead, self._say('bank_exhausted', language, state)], notes)
+        state.update(asked=[*state['asked'], question['id']], current=question['id'], follow_up=False, nudged=False)
+        words = [*lead, self._say(transition, language, state, topic=topic['title'][language]),
+                 framing_for(question, context.job_description, language)]
+        return InterviewerReply(text=' '.join(words), state=state, notes=notes)
 
-    def _close(self, language: str, state: dict, lead: str, notes: Optional[str] = None) -> InterviewerReply:
+    def _ask_closing(self, language: str, state: dict, lead: List[str], notes: Optional[str]) -> InterviewerReply:
+        state.update(current=CLOSING, follow_up=False, nudged=False)
+        text = ' '.join([*lead, self._say('closing_question', language, state)])
+        return InterviewerReply(text=text, state=state, notes=notes)
+
+    def _close(self, language: str, state: dict, notes: Optional[str]) -> InterviewerReply:
         state['current'] = None
-        return InterviewerReply(text=f"{lead} {self._phrase('closing', language, state)}",
-                                state=state, finished=True, notes=notes)
+        return InterviewerReply(text=self._say('closing', language, state), state=state, finished=True, notes=notes)
+
+    def _nudge(self, kind: str, language: str, state: dict, points: List[dict]) -> str:
+        kinds = {reading.EMPTY: 'nudge_empty', reading.NON_ANSWER: 'nudge_non_answer',
+                 reading.GIBBERISH: 'nudge_gibberish', reading.OFF_TOPIC: 'nudge_off_topic',
+                 reading.STEERING: 'decline_steering', reading.GREETING: 'greeting_reply'}
+        said = [self._say(kinds[kind], language, state)]
+        keyword = _hint_keyword(points, language)
+        if kind in (reading.NON_ANSWER, reading.EMPTY) and keyword:
+            said.append(self._say('hint', language, state, keyword=keyword))
+        return ' '.join(said)
+
+    def _acknowledge(self, language: str, state: dict, heard: List[str]) -> str:
+        """Says back what was heard (the answer's own words), never whether it was right."""
+        if heard:
+            joiner = ', ' if language == 'ko' else ' and '
+            return self._say('ack_heard', language, state, points=joiner.join(f"'{w}'" for w in heard))
+        return self._say('ack_plain', language, state)
+
+    # -- choosing questions -------------------------------------------------------------------
+    def _pick(self, topic: dict, state: dict, context: InterviewContext) -> Optional[dict]:
+        remaining = [q for q in topic['questions'] if q['id'] not in state['asked']]
+        if not remaining:
+            return None
+        recent = set(context.recent_questions or []) | set(state.get('avoid', []))
+        fresh = [q for q in remaining if q['id'] not in recent]
+        pool = fresh or remaining
+        if context.job_description:
+            best = max(relevance(q, context.job_description) for q in pool)
+            if best > 0:
+                pool = [q for q in pool if relevance(q, context.job_description) == best]
+        return self._rng(state, 'pick').choice(pool)
+
+    def _state(self, context: InterviewContext) -> dict:
+        state = dict(context.state or {})
+        if state.get('topic_id'):
+            state.setdefault('used', {})
+            return state
+        # Standing in mid-interview for the model: carry on without asking again what it asked.
+        topic = resolve_topic(context.topic)
+        spoken = ' '.join(m.content for m in context.history if m.role == 'assistant')
+        asked = [q['id'] for q in topic['questions'] if _was_asked(q, spoken)]
+        return {'topic_id': topic['id'], 'asked': asked, 'current': None, 'follow_up': True,
+                'nudged': True, 'seed': secrets.token_hex(4), 'used': {}}
+
+    def _asked_now(self, state: dict) -> Optional[dict]:
+        """The question the answer is to: the follow-up's own points when one was asked."""
+        question = self._bank_question(state.get('current'))
+        if question is None:
+            return None
+        return question['follow_up'] if state.get('follow_up') else question
 
     @staticmethod
-    def _question(topic: dict, question_id: Optional[str]) -> Optional[dict]:
-        return next((q for q in topic['questions'] if q['id'] == question_id), None)
+    def _bank_question(question_id: Optional[str]) -> Optional[dict]:
+        if not question_id or question_id in (INTRO, CLOSING):
+            return None
+        for topic in topics().values():
+            for question in topic['questions']:
+                if question['id'] == question_id:
+                    return question
+        return None
 
-    def _phrase(self, kind: str, language: str, state: dict) -> str:
+    # -- words --------------------------------------------------------------------------------
+    def _say(self, kind: str, language: str, state: dict, **values) -> str:
+        """One of the phrases of `kind`, never one already said in this interview while any is left."""
         options: List[str] = phrases()[language][kind]
-        return self._rng(state, kind).choice(options)
+        used = state.setdefault('used', {}).setdefault(kind, [])
+        unused = [i for i in range(len(options)) if i not in used] or list(range(len(options)))
+        choice = self._rng(state, kind).choice(unused)
+        state['used'][kind] = [*used, choice]
+        return options[choice].format(**values)
 
     @staticmethod
-    def _rng(state: dict, salt: str = '') -> random.Random:
+    def _notes(state: dict, kind: str, points: List[dict], answer: str) -> str:
+        if kind != reading.SUBSTANTIVE:
+            return f'{state.get("current")}: {kind.replace("_", " ")}'
+        covered = len(reading.points_mentioned(points, answer))
+        return f'{state.get("current")}: mentioned {covered} of {len(points)} key points'
+
+    @staticmethod
+    def _rng(state: dict, salt: str) -> random.Random:
         # Seeded by the interview and its progress: varied across interviews, stable on retry.
-        return random.Random(f"{state.get('seed')}:{len(state.get('asked', []))}:{state.get('answered', 0)}:{salt}")
+        progress = sum(len(v) for v in state.get('used', {}).values())
+        return random.Random(f"{state.get('seed')}:{len(state.get('asked', []))}:{progress}:{salt}")
+
+
+def _hint_keyword(points: List[dict], language: str) -> Optional[str]:
+    """A keyword of the question's first point, in the interview's script where there is one."""
+    for point in points[:1]:
+        words = point.get('keywords', [])
+        native = [w for w in words if bool(reading.HANGUL.search(w)) == (language == 'ko')]
+        return (native or words or [None])[0]
+    return None
+
+
+def _was_asked(question: dict, spoken: str) -> bool:
+    """Whether another interviewer already asked this bank question: its text, or two of its key
+    points named in what the interviewer said."""
+    texts = [question.get('ko'), question.get('en'), *(f.get('ko') for f in question.get('framings', [])),
+             *(f.get('en') for f in question.get('framings', []))]
+    if any(t and t in spoken for t in texts):
+        return True
+    return len(reading.points_mentioned(question['key_points'], spoken)) >= 2

@@ -1,11 +1,54 @@
-"""Reading a candidate's answer: which key points it mentions, matched as words, not substrings."""
+"""Reading a candidate's answer without judging it: which key points it mentions (matched as
+words, not substrings), whether it is an answer at all, and whether it is said in sentences.
+
+Everything here is a heuristic and is named as one wherever it reaches a candidate.
+"""
 import re
+import unicodedata
 from typing import List
 
 # A keyword counts only where a word starts: Latin "index" matches "indexes" but "get" not
 # "target"; Korean stems carry their particles after them, so "멱등" matches "멱등성을" but
 # "주도" does not match "제주도".
 WORD_START = r'(?<![\w])'
+
+SUBSTANTIVE = 'substantive'
+EMPTY, NON_ANSWER, GIBBERISH, OFF_TOPIC, STEERING, GREETING = (
+    'empty', 'non_answer', 'gibberish', 'off_topic', 'steering', 'greeting')
+NOT_ANSWERS = {EMPTY, NON_ANSWER, GIBBERISH, OFF_TOPIC, STEERING, GREETING}
+
+NON_ANSWER_PATTERN = re.compile(
+    r"모르겠|모릅니다|몰라|몰라요|잘 모르|기억이 (안|나지)|생각이 (안|나지)|패스|넘어가|답을 못|"
+    r"\bi\s*(do not|don'?t|dont)\s*know\b|\bno idea\b|\bnot sure\b|\bidk\b|\bno clue\b|\bpass\b|"
+    r"\bskip\b|\bcan'?t (remember|recall|say)\b|\bi have no\b", re.IGNORECASE)
+GREETING_PATTERN = re.compile(r'안녕|반갑|처음 뵙|\bhello\b|\bhi\b|\bhey\b|\bgood (morning|afternoon|evening)\b|'
+                              r'\bnice to meet\b', re.IGNORECASE)
+STEERING_PATTERN = re.compile(
+    r'ignore (all |any |the |your |previous |prior |above )*(instructions|rules|prompt)|system prompt|'
+    r'your (instructions|rules|notes|prompt)\b|reveal|jailbreak|pretend (to be|you)|you are now|act as|'
+    r'developer mode|(give|rate|score) me\b.{0,20}\b(100|full|perfect|ten|high)|score of 100|perfect score|'
+    r'(너의|네|시스템) ?(프롬프트|설정|지시|규칙)|프롬프트(를|을)? ?(보여|알려|출력)|지시(를|는|사항)? ?(무시|알려|보여)|'
+    r'무시하고|역할(을|은)? ?(그만|바꿔|바꾸)|시스템 ?메시지|만점|100점|점수(를)? ?(높게|잘|올려)|'
+    r'노트(를)? ?(보여|알려)|###', re.IGNORECASE)
+# Everyday subjects an interview answer has no reason to dwell on: with no topic word at all,
+# an answer about these is taken as off the question.
+OFF_TOPIC_PATTERN = re.compile(
+    r'여행|주말|제주|요리|맛집|영화|날씨|축구|야구|강아지|고양이|드라마|휴가|바다|캠핑|등산|'
+    r'\btrip\b|\bweekend\b|\bvacation\b|\bholiday\b|\bcooking\b|\brecipe\b|\bmovie\b|\bweather\b|'
+    r'\bsoccer\b|\bfootball\b|\bbaseball\b|\bmy dog\b|\bmy cat\b|\bbeach\b|\bcamping\b|\bhiking\b', re.IGNORECASE)
+KEYBOARD_ROWS = ('qwertyuiop', 'asdfghjkl', 'zxcvbnm', '1234567890')
+JAMO = re.compile(r'[\u3131-\u318e]')
+HANGUL = re.compile(r'[\uac00-\ud7a3]')
+LATIN_WORD = re.compile(r'[a-z]+')
+# Function words show that an English answer is said in sentences, not listed as keywords.
+EN_FUNCTION_WORDS = {
+    'the', 'a', 'an', 'is', 'are', 'was', 'were', 'be', 'it', 'to', 'of', 'in', 'on', 'for', 'that', 'this',
+    'because', 'when', 'so', 'if', 'we', 'i', 'you', 'they', 'can', 'will', 'would', 'should', 'which', 'by',
+    'with', 'then', 'but', 'has', 'have', 'do', 'does', 'not', 'my', 'our', 'as', 'than', 'at', 'from'}
+# Korean sentences and clauses end in verbal endings; a keyword list has none.
+KO_PREDICATE_ENDINGS = ('다', '요', '죠', '니다', '는데', '지만', '면서', '므로', '어서', '아서', '해서', '하고',
+                        '되고', '이고', '으며', '하며', '되며', '려면', '니까', '도록', '는지', '인지', '할지', 'ㄴ다')
+KO_CONJUNCTIONS = {'그리고', '그래서', '하지만', '그러나', '그러고', '그러면', '또는', '혹은', '그런데', '예를'}
 
 
 def mentions(text: str, keyword: str) -> bool:
@@ -19,9 +62,78 @@ def points_mentioned(points: List[dict], answer: str) -> List[dict]:
     return [p for p in points if any(mentions(text, word) for word in p.get('keywords', []))]
 
 
+def keywords_heard(points: List[dict], answer: str, limit: int = 2) -> List[str]:
+    """The keywords of `points` the answer used, in the answer's own order, at most `limit`."""
+    text = answer.lower()
+    found = []
+    for point in points:
+        for word in point.get('keywords', []):
+            match = re.search(WORD_START + re.escape(word.lower()), text)
+            if match:
+                found.append((match.start(), word))
+                break
+    return [word for _, word in sorted(found)[:limit]]
+
+
 def key_point_coverage(question: dict, answer: str) -> float:
     """Share of the question's key points the answer mentions (1.0 when it has none)."""
     points = question.get('key_points', [])
     if not points:
         return 1.0
     return len(points_mentioned(points, answer)) / len(points)
+
+
+def _letters(text: str) -> str:
+    return ''.join(ch for ch in text if unicodedata.category(ch).startswith('L'))
+
+
+def is_gibberish(text: str) -> bool:
+    """Keyboard mashing, bare jamo ("ㅁㄴㅇㄹ ㅋㅋㅋ") or letter runs no language has."""
+    tokens = re.findall(r'\w+', text.lower())
+    if not tokens:
+        return False
+    if HANGUL.search(text) and len(HANGUL.findall(text)) >= len(_letters(text)) / 2:
+        return False  # Korean syllables are words
+    odd = 0
+    for token in tokens:
+        if JAMO.search(token) or token.isdigit():
+            odd += 1
+        elif LATIN_WORD.fullmatch(token):
+            mashed = len(token) >= 3 and any(token in row or token[::-1] in row for row in KEYBOARD_ROWS)
+            no_vowel = len(token) >= 3 and not re.search(r'[aeiouy]', token)
+            odd += mashed or no_vowel or re.search(r'[^aeiouy]{5,}', token) is not None
+    return odd / len(tokens) >= 0.6
+
+
+def classify(answer: str, topic_keywords: frozenset = frozenset()) -> str:
+    """What kind of reply this is: SUBSTANTIVE, or one of NOT_ANSWERS."""
+    text = ' '.join(answer.split())
+    letters = _letters(text)
+    if len(letters) < 2 and not re.search(r'\d', text):
+        return EMPTY
+    if STEERING_PATTERN.search(text):
+        return STEERING
+    if is_gibberish(text):
+        return GIBBERISH
+    short = len(text) < (40 if HANGUL.search(text) else 80)
+    if NON_ANSWER_PATTERN.search(text) and len(_letters(NON_ANSWER_PATTERN.sub('', text))) < 25:
+        return NON_ANSWER
+    if short and GREETING_PATTERN.search(text) and not any(mentions(text, w) for w in topic_keywords):
+        return GREETING
+    if OFF_TOPIC_PATTERN.search(text) and not any(mentions(text, w) for w in topic_keywords):
+        return OFF_TOPIC
+    return SUBSTANTIVE
+
+
+def sentence_quality(answer: str) -> float:
+    """0 for a bare list of keywords, 1 for an answer said in sentences: the share of clauses
+    that read as clauses (Korean verbal endings; English function words)."""
+    tokens = [t.strip('.,!?…~·;:"\'()[]') for t in answer.split()]
+    tokens = [t for t in tokens if t]
+    if not tokens:
+        return 0.0
+    if HANGUL.search(answer):
+        predicates = sum(1 for t in tokens if t not in KO_CONJUNCTIONS and t.endswith(KO_PREDICATE_ENDINGS))
+        return min(1.0, predicates / max(1.0, len(tokens) / 6))  # about one predicate per six words
+    function = sum(1 for t in tokens if t.lower() in EN_FUNCTION_WORDS)
+    return min(1.0, function / max(1.0, len(tokens) * 0.25))  # a quarter of English prose is function words

@@ -1,0 +1,54 @@
+"""What a turn says when it cannot go ahead, in the interview's language.
+
+A candidate in a Korean interview sees Korean, errors included; only the fixed English texts
+of the original contract (docs/API.md Part 1, e.g. the daily-limit message) stay as they are.
+"""
+import re
+
+from chalicelib.errors import ApiError
+
+MODEL_UNAVAILABLE = {
+    'en': ('The interviewer is unavailable right now. Nothing was saved and this did not count against '
+           'your daily limit; please try again.'),
+    'ko': '지금은 면접관이 응답할 수 없습니다. 아무것도 저장되지 않았고 오늘 사용량에도 포함되지 않았으니 다시 시도해 주세요.',
+}
+BUSY = {
+    'en': 'Another answer to this interview is being processed. Please wait for it and try again.',
+    'ko': '이 면접의 다른 답변을 처리하고 있습니다. 잠시 기다린 뒤 다시 보내 주세요.',
+}
+FINISHED = {
+    'en': 'This interview has finished. Start a new one to keep practising: POST /api/interviews/.',
+    'ko': '이 면접은 끝났습니다. 계속 연습하려면 새 면접을 시작해 주세요.',
+}
+ANSWER_REQUIRED = {
+    'en': 'user_input is required: your answer, 1 to 4000 characters.',
+    'ko': '답변(user_input)을 1자 이상 4000자 이하로 입력해 주세요.',
+}
+# Errors raised below the turn, in English, and their Korean; a pattern keeps the numbers.
+KOREAN = [
+    (re.compile(r'^user_input must be at most (\d+) characters \(it has (\d+)\)\.$'),
+     r'답변(user_input)은 \1자 이하여야 합니다(지금 \2자).'),
+    (re.compile(r'^interview_topic must be at most (\d+) characters \(it has (\d+)\)\.$'),
+     r'면접 주제(interview_topic)는 \1자 이하여야 합니다(지금 \2자).'),
+    (re.compile(r'^(user_input|interview_topic|language) must be a string\.$'), r'\1 값은 문자열이어야 합니다.'),
+    (re.compile(r'^language must be one of: (.*)\.$'), r'언어는 다음 중 하나여야 합니다: \1.'),
+    (re.compile(r"^Today's allowance of AI interviewer calls for the whole service is used up\..*$"),
+     '오늘 서비스 전체의 AI 면접관 호출 한도가 모두 사용되었습니다. 내일 다시 시도해 주세요.'),
+    (re.compile('^' + re.escape(MODEL_UNAVAILABLE['en']) + '$'), MODEL_UNAVAILABLE['ko']),
+    (re.compile('^' + re.escape(BUSY['en']) + '$'), BUSY['ko']),
+    (re.compile('^' + re.escape(FINISHED['en']) + '$'), FINISHED['ko']),
+    (re.compile('^' + re.escape(ANSWER_REQUIRED['en']) + '$'), ANSWER_REQUIRED['ko']),
+    (re.compile(r'^The service is temporarily unavailable\. Please try again in a moment\.$'),
+     '서비스를 잠시 사용할 수 없습니다. 잠시 후 다시 시도해 주세요.'),
+]
+
+
+def in_language(error: ApiError, language: str) -> ApiError:
+    """The same error, its message in `language` when we have it (Part 1's fixed texts stay)."""
+    if language != 'ko':
+        return error
+    for pattern, korean in KOREAN:
+        if pattern.match(error.message):
+            error.message = pattern.sub(korean, error.message)
+            break
+    return error
