@@ -21,7 +21,7 @@ REPLY_SCHEMA = {
 REPLY_KEYS = ('reply', 'response', 'spoken', 'text', 'message', 'question')
 NOTES_KEYS = ('notes', 'note', 'private_notes')
 
-_NOTES_WORD = r'(?:private\s+|hidden\s+|interviewer\s+)?notes?'
+_NOTES_WORD = r'(?:private\s+|hidden\s+|interviewer\s+|비공개\s*)?(?:notes?|메모|노트)'
 # Markers that can only mean "notes start here", wherever they stand.
 _MARKER_ANYWHERE = (rf'\#{{2,}}\s*{_NOTES_WORD}\s*\#{{2,}}:?'
                     rf'|\*\*\s*{_NOTES_WORD}\s*:?\s*\*\*:?'
@@ -42,7 +42,7 @@ MARKDOWN = re.compile(r'\*\*|__|`+|~~|^\s*(?:[-*+#>]+|\d+[.)])\s+|(?<!\w)[*_](?=
                       re.MULTILINE)
 HANGUL = re.compile(r'[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]')
 # Polite Korean question endings that are often written without a question mark.
-KOREAN_QUESTION_ENDING = re.compile(r'(?:세요|까요|나요|가요|주시겠어요|습니까|십시오|할래요|볼래요)\s*[.!]?\s*$')
+KOREAN_QUESTION_ENDING = re.compile(r'(?:세요|까요|나요|가요|주시겠어요|[습입]니까|십시오|할래요|볼래요)\s*[.!]?\s*$')
 SENTENCE_END = re.compile(r'[.!?。？！…]["\'”’)\]」』]*$|(?:다|요)$')
 
 ECHO_CHARS = {'ko': 28, 'en': 40}  # a shared run this long is copying, not coincidence
@@ -65,8 +65,9 @@ def parse_reply(raw: str, language: str = 'en', question_due: bool = True) -> Pa
                                     question_due=question_due)
         notes = ' '.join(filter(None, [_as_text(_first(data, NOTES_KEYS)), extra])) or None
     else:
-        spoken, notes = split_notes(_reply_field_of_broken_json(raw) or raw, language, trusted=False,
-                                    question_due=question_due)
+        broken = _fields_of_broken_json(raw)
+        spoken, notes = split_notes(broken[0] or raw, language, trusted=False, question_due=question_due)
+        notes = broken[1] or notes
     return ParsedReply(clean_spoken(spoken), ' '.join(notes.split()) if notes else None, spoken)
 
 
@@ -204,10 +205,14 @@ def _as_text(value) -> str:
     return '' if value is None else str(value)
 
 
-def _reply_field_of_broken_json(raw: str) -> Optional[str]:
-    """The "reply" string of JSON that does not parse (a trailing comma, a cut-off notes field),
-    so its braces and keys are never spoken."""
-    found = re.search(r'"(?:%s)"\s*:\s*"((?:[^"\\]|\\.)*)"' % '|'.join(REPLY_KEYS), raw)
+def _fields_of_broken_json(raw: str):
+    """(reply, notes) strings of JSON that does not parse (a trailing comma, a cut-off notes
+    field), so its braces and keys are never spoken; None for a field not found."""
+    return _string_field(raw, REPLY_KEYS), _string_field(raw, NOTES_KEYS)
+
+
+def _string_field(raw: str, keys: Iterable[str]) -> Optional[str]:
+    found = re.search(r'"(?:%s)"\s*:\s*"((?:[^"\\]|\\.)*)"' % '|'.join(keys), raw)
     if not found:
         return None
     try:

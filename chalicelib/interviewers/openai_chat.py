@@ -85,6 +85,7 @@ class OpenAIInterviewer:
         self.context_budget_chars = context_budget_chars
         self.question_count = question_count
         self.max_retries = max_retries
+        self.timeout_seconds = timeout_seconds
         self.format_index = 0  # into FORMATS: lowered for good once this server rejects a format
         self.client = openai.OpenAI(api_key=api_key, base_url=base_url,
                                     timeout=timeout_seconds, max_retries=max_retries)
@@ -228,10 +229,11 @@ class OpenAIInterviewer:
         return {'type': kind} if kind else None
 
     def _client_for(self, deadline: Optional[float]):
+        """The client for one call: the configured timeout, cut to what the deadline leaves."""
         if deadline is None:
             return self.client
-        return self.client.with_options(timeout=max(0.5, _time_left(deadline) - CALL_MARGIN_SECONDS),
-                                        max_retries=0)
+        timeout = min(self.timeout_seconds, max(0.5, _time_left(deadline) - CALL_MARGIN_SECONDS))
+        return self.client.with_options(timeout=timeout, max_retries=0)
 
 
 def _rejects_format(error: openai.BadRequestError) -> bool:
