@@ -6,9 +6,10 @@ import re
 import pytest
 
 from chalicelib.interviewers.base import Message
-from chalicelib.interviewers.offline import topics
+from chalicelib.interviewers.bank import topics
 from chalicelib.interviewers.model_report import REPORT_SCHEMA_HINT, validate_report
-from chalicelib.reports import Exchange, exchanges_from_transcript, offline_report
+from chalicelib.reports import offline_report
+from chalicelib.transcript import Exchange, exchanges_from_transcript
 
 BACKEND_Q = topics()['backend']['questions'][0]
 BEHAVIORAL_Q = topics()['behavioral']['questions'][0]
@@ -53,14 +54,15 @@ def test_bank_question_inside_an_interviewer_turn_is_matched_with_its_key_points
     assert exchange.answer == THOROUGH_EN
 
 
-def test_follow_up_maps_to_its_parent_question():
+def test_a_follow_up_answer_is_graded_against_the_follow_up_not_its_parent():
     messages = [Message('assistant', BACKEND_Q['ko']), Message('user', '리소스 중심으로 설계합니다.'),
                 Message('assistant', f"조금 더 자세히 들어 보고 싶어요. {BACKEND_Q['follow_up']['ko']}"),
                 Message('user', 'DELETE 대신 POST /orders/1/cancel 로 설계하겠습니다.')]
     first, follow_up = exchanges_from_transcript(messages, 'backend', 'ko')
-    assert follow_up.question == BACKEND_Q['ko']
-    assert follow_up.question_id == BACKEND_Q['id']
-    assert follow_up.key_points == BACKEND_Q['key_points']
+    assert first.key_points == BACKEND_Q['key_points']
+    assert follow_up.question == BACKEND_Q['follow_up']['ko']
+    assert follow_up.question_id == BACKEND_Q['id'] + '/follow_up'
+    assert follow_up.key_points == BACKEND_Q['follow_up']['key_points']
     assert follow_up.answer.startswith('DELETE')
 
 
@@ -86,12 +88,11 @@ def test_unknown_question_without_a_question_mark_is_the_whole_message_bounded()
     assert long_turn.startswith(exchange.question)
 
 
-def test_user_message_first_is_paired_with_an_empty_question():
+def test_what_is_said_before_the_first_question_is_not_graded_as_an_answer():
     messages = [Message('user', 'Hi, nice to meet you.'), Message('assistant', BACKEND_Q['en']),
                 Message('user', THOROUGH_EN)]
-    opening, answer = exchanges_from_transcript(messages, 'backend', 'en')
-    assert opening.question == '' and opening.answer == 'Hi, nice to meet you.'
-    assert answer.question_id == BACKEND_Q['id']
+    [answer] = exchanges_from_transcript(messages, 'backend', 'en')
+    assert answer.question_id == BACKEND_Q['id'] and answer.answer == THOROUGH_EN
 
 
 def test_interviewer_turns_without_answers_make_no_exchanges():
@@ -174,7 +175,7 @@ def test_thorough_answer_beats_a_one_word_answer_on_relevance_and_overall():
     one_word = offline_report([bank_exchange(BACKEND_Q, 'REST.')], 'backend', 'en')
     assert criterion(thorough, 'relevance')['score'] > criterion(one_word, 'relevance')['score']
     assert thorough['overall_score'] > one_word['overall_score']
-    assert criterion(thorough, 'relevance')['reason'] == 'Covered 4 of 4 key points across 1 answers.'
+    assert criterion(thorough, 'relevance')['reason'].startswith('Your answers mentioned 4 of the 4 key points')
 
 
 def test_filler_heavy_answer_scores_lower_on_communication():
@@ -347,11 +348,12 @@ def test_model_report_that_is_not_an_object_is_rejected(data):
         validate_report(data, 'en')
 
 
-def test_schema_hint_is_compact_json_with_exactly_the_accepted_keys():
+def test_schema_hint_is_compact_json_with_exactly_the_accepted_keys_and_is_no_report_itself():
     hint = json.loads(REPORT_SCHEMA_HINT)
     assert '\n' not in REPORT_SCHEMA_HINT
     assert set(hint) == {'overall_score', 'criteria', 'strengths', 'improvements', 'questions', 'summary'}
-    assert validate_report(hint, 'en')['source'] == 'llm'
+    with pytest.raises(ValueError):  # a model that copies the example has not written a report
+        validate_report(hint, 'en')
 
 
 def test_offline_report_passes_the_model_report_check():
