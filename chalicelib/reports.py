@@ -271,9 +271,13 @@ def _strengths(signals: List[Signals], language: str, uses_star: bool) -> List[s
 
 def _improvements(signals: List[Signals], language: str, uses_star: bool) -> List[dict]:
     ranked = sorted(signals, key=lambda s: _answer_score(s, language))
-    found = []
+    found, told_not_answered = [], False
     for s in ranked:
         issues = _issues(s, language, uses_star)
+        if not s.answered:  # one such note is advice enough; more would only repeat it
+            if told_not_answered:
+                continue
+            told_not_answered = True
         if issues:
             found.append(_improvement(s, issues[:2]))
     if not found:  # every answer measured clean: still one concrete step, on the weakest answer

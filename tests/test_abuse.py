@@ -1,4 +1,5 @@
 """Abuse limits: failed logins, sign-ups per address, and the service-wide model ceiling."""
+import json
 import pytest
 
 from chalicelib.models import CounterModel, TokenModel, UserModel
@@ -102,3 +103,24 @@ def test_model_ceiling_can_fall_back_to_the_offline_interviewer(api, model_ceili
     assert second.json_body['response'] != model_ceiling.reply  # the offline interviewer answered
     assert second.json_body['response'].endswith('?') or second.json_body['response'].endswith('.')
     assert len(model_ceiling.requests) == 1
+
+
+def test_offline_stand_in_after_the_ceiling_does_not_ask_again_what_the_model_asked(api, model_ceiling, monkeypatch):
+    from chalicelib.interviewers.bank import topics
+    monkeypatch.setenv('MODEL_CEILING_ACTION', 'offline')
+    monkeypatch.setenv('MODEL_CALLS_PER_DAY', '2')
+    bank = topics()['backend']['questions']
+    model_ceiling.queue = [json.dumps({'reply': f'Welcome. {bank[0]["en"]}', 'notes': 'opening'}),
+                           json.dumps({'reply': f'I see. {bank[1]["en"]}', 'notes': 'n'})]
+    token = api.signup()
+    interview = api.post('/api/interviews/', {'topic': 'backend', 'language': 'en'}, token=token).json_body
+    path = f"/api/interviews/{interview['interview']['id']}/messages/"
+    spoken = [interview['response']]
+    for _ in range(4):
+        body = api.post(path, {'user_input': 'I would add an index on the filtered column and then check '
+                                              'the query plan, because a full scan grows with the table.'},
+                        token=token).json_body
+        spoken.append(body['response'])
+    assert len(model_ceiling.requests) == 2  # then the offline interviewer took over
+    asked_by_model = [bank[0]['en'], bank[1]['en']]
+    assert all(question not in reply for reply in spoken[2:] for question in asked_by_model)

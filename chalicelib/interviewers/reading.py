@@ -69,8 +69,8 @@ def keywords_heard(points: List[dict], answer: str, limit: int = 2) -> List[str]
     for point in points:
         for word in point.get('keywords', []):
             match = re.search(WORD_START + re.escape(word.lower()), text)
-            if match:
-                found.append((match.start(), word))
+            if match:  # said back as the candidate wrote it ("GET", not "get")
+                found.append((match.start(), answer[match.start():match.end()]))
                 break
     return [word for _, word in sorted(found)[:limit]]
 
