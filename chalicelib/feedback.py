@@ -21,7 +21,6 @@ FALLBACK_REASON = {
     'en': 'The AI interviewer could not write this report just now, so it was measured from the transcript instead.',
     'ko': 'AI 면접관이 지금 리포트를 작성하지 못해, 대화 기록에서 측정한 리포트로 대신합니다.',
 }
-SPOKEN_MORE = {'en': 'The full report is in your interview history.', 'ko': '자세한 리포트는 면접 기록에서 볼 수 있습니다.'}
 
 
 def finish_with_report(user: UserModel, interview_id: str) -> tuple:
@@ -69,14 +68,12 @@ def write_report(context: InterviewContext) -> tuple:
 
 
 def spoken(report: dict) -> str:
-    """Two or three sentences of the report, said at the end of the interview."""
-    language = report.get('language', 'en')
+    """Two or three sentences of the report, said at the end of the interview: the original page
+    cannot show a report, so this is all the feedback its candidate gets."""
     if report.get('source') == 'offline':
-        said = spoken_feedback(report)
-    else:
-        first = report.get('improvements', [{}])[0].get('suggestion', '') if report.get('improvements') else ''
-        said = ' '.join(part for part in (report.get('summary', ''), first) if part)
-    return f"{said} {SPOKEN_MORE.get(language, SPOKEN_MORE['en'])}".strip()
+        return spoken_feedback(report)
+    first = report['improvements'][0]['suggestion'] if report.get('improvements') else ''
+    return ' '.join(part for part in (report.get('summary', ''), first) if part)
 
 
 def stored_report(user: UserModel, interview_id: str) -> dict:

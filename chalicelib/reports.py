@@ -19,7 +19,6 @@ from chalicelib.report_texts import TEXT
 from chalicelib.transcript import Exchange, clip
 
 # Korean packs about 2.4 times the meaning into a character, so every length threshold differs.
-SHORT_ANSWER_CHARS = {'ko': 25, 'en': 60}
 LONG_ANSWER_CHARS = {'ko': 700, 'en': 1500}
 FULL_DEPTH_CHARS = {'ko': 150, 'en': 350}
 QUOTE_CHARS = 120
@@ -93,7 +92,7 @@ def measure(exchange: Exchange, language: str) -> Signals:
         star_parts=[part for part, words in STAR_MARKERS.items()
                     if answered and any(reading.mentions(lowered, w) for w in words)],
         coverage=None, covered=covered, missed=[p for p in points if p not in covered] if answered else [],
-        short=len(answer) < SHORT_ANSWER_CHARS[language], long=len(answer) > LONG_ANSWER_CHARS[language])
+        short=len(answer) < reading.SHORT_ANSWER_CHARS[language], long=len(answer) > LONG_ANSWER_CHARS[language])
     if answered and 'result' not in signals.star_parts and MEASURED.search(answer):
         signals.star_parts.append('result')
     if points:

@@ -17,8 +17,6 @@ from chalicelib.interviewers.base import InterviewContext, InterviewerReply, Rep
 from chalicelib.reports import offline_report
 from chalicelib.transcript import exchanges_from_transcript
 
-# Korean packs more meaning into a character than English, so "short" differs by language.
-SHORT_ANSWER_CHARS = {'ko': 25, 'en': 60}
 WEAK_COVERAGE = 0.34
 INTRO, CLOSING = 'intro', 'closing'
 
@@ -97,10 +95,7 @@ class OfflineInterviewer:
             lead = [self._acknowledge(language, state, heard)]
         if answered == self.question_count - 1:
             return self._ask_closing(language, state, lead, notes)
-        wants_follow_up = (kind == reading.SUBSTANTIVE and question is not None and not state['follow_up']
-                           and state['current'] != INTRO and (len(answer.strip()) < SHORT_ANSWER_CHARS[language]
-                                                              or reading.key_point_coverage(question, answer) < WEAK_COVERAGE))
-        if wants_follow_up:
+        if kind == reading.SUBSTANTIVE and self._wants_follow_up(state, question, answer, language):
             parent = self._bank_question(state['current'])
             state.update(follow_up=True, nudged=False)
             text = ' '.join([*lead, self._say('deeper', language, state), parent['follow_up'][language]])
@@ -131,6 +126,14 @@ class OfflineInterviewer:
     def _close(self, language: str, state: dict, notes: Optional[str]) -> InterviewerReply:
         state['current'] = None
         return InterviewerReply(text=self._say('closing', language, state), state=state, finished=True, notes=notes)
+
+    @staticmethod
+    def _wants_follow_up(state: dict, question: Optional[dict], answer: str, language: str) -> bool:
+        """Once per bank question, when a real answer is short or mentions few of its key points."""
+        if question is None or state['follow_up'] or state['current'] == INTRO:
+            return False
+        return (len(answer.strip()) < reading.SHORT_ANSWER_CHARS[language]
+                or reading.key_point_coverage(question, answer) < WEAK_COVERAGE)
 
     def _nudge(self, kind: str, language: str, state: dict, points: List[dict]) -> str:
         kinds = {reading.EMPTY: 'nudge_empty', reading.NON_ANSWER: 'nudge_non_answer',

@@ -8,7 +8,6 @@ reply sharing long runs with these instructions is rejected as an echo.
 Text the candidate typed (topic, job description) is quoted between markers and described
 as data, with the markers stripped from it, so it cannot add or change instructions.
 """
-from chalicelib.interviewers.base import LANGUAGES
 
 INTERVIEWER_RULES = {
     'en': """You are a professional job interviewer running a spoken mock interview in English.
@@ -64,7 +63,7 @@ PROGRESS = {
         'final': ('The candidate has answered {answered} of {total} questions. As the final question, find out '
                   'whether the candidate has questions for you or something more to add.'),
         'last': ('That was the answer to the final question. Close the interview now: if the candidate asked '
-                 'something, answer briefly; thank the candidate and say the feedback report is ready. Ask no question.'),
+                 'something, answer briefly; then thank the candidate. Ask no question and do not mention a report: feedback follows.'),
     },
     'ko': {
         'first': '한 문장으로 짧게 인사하고 {total}개 중 1번 질문으로 간단한 자기소개를 요청하세요.',
@@ -72,7 +71,7 @@ PROGRESS = {
         'final': ('지원자는 {total}개 중 {answered}개 질문에 답했습니다. 마지막 질문으로, 지원자가 면접관에게 '
                   '궁금한 점이 있는지 또는 더 전하고 싶은 내용이 있는지 확인하세요.'),
         'last': ('방금 답변이 마지막 질문에 대한 답입니다. 이제 면접을 마무리하세요. 지원자가 질문을 했다면 짧게 답하고, '
-                 '감사 인사와 함께 피드백 리포트가 준비되었다고 알려 주세요. 질문은 하지 마세요.'),
+                 '감사 인사로 마무리하세요. 질문은 하지 말고 리포트도 언급하지 마세요. 피드백은 이어서 전달됩니다.'),
     },
 }
 

@@ -11,6 +11,8 @@ from typing import List
 # "target"; Korean stems carry their particles after them, so "멱등" matches "멱등성을" but
 # "주도" does not match "제주도".
 WORD_START = r'(?<![\w])'
+# Korean packs more meaning into a character than English, so "short" differs by language.
+SHORT_ANSWER_CHARS = {'ko': 25, 'en': 60}
 
 SUBSTANTIVE = 'substantive'
 EMPTY, NON_ANSWER, GIBBERISH, OFF_TOPIC, STEERING, GREETING = (
