@@ -7,7 +7,7 @@ PORT ?= 8000
 STAGE ?= dev
 ARGS ?=
 
-.PHONY: install run test fuzz load bench package admin clean
+.PHONY: install run test fuzz load bench eval package admin clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ load: install  ## many concurrent users for a bounded time; prints figures, chec
 
 bench: install  ## cold-start import times and warm per-route timings; prints numbers, never fails on them
 	$(PY) -m scripts.bench $(ARGS)
+
+eval: install  ## simulated candidates interview through the API; docs/eval/scorecard.md, fails on a failed check
+	$(PY) -m scripts.eval $(ARGS)
 
 package: install  ## CloudFormation template + deployment package in build/$(STAGE), cfn-lint checked
 	$(PY) -m scripts.package --stage $(STAGE)
