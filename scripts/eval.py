@@ -44,7 +44,10 @@ LEAKS = [
     ('notes label', re.compile(r'\bNOTES\b|\bnotes\s*:', re.IGNORECASE)),
     ('<<SYS>>', re.compile(r'<<\s*/?SYS\s*>>', re.IGNORECASE)),
     ('[INST]', re.compile(r'\[/?INST\]', re.IGNORECASE)),
-    ('HTML tag', re.compile(r'</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>')),
+    # Known tag names only: a generic type such as List<String> in a question is not markup.
+    ('HTML tag', re.compile(r'</?(?:a|b|i|u|p|s|br|hr|em|strong|div|span|html|head|body|script|style|code|pre'
+                            r'|ul|ol|li|table|tr|td|th|img|h[1-6]|think|system|assistant|user)\b[^<>]*>',
+                            re.IGNORECASE)),
     ('JSON reply', re.compile(r'\{\s*"reply"')),
     ('offline notes', re.compile(r'covered \d+ of \d+ key points', re.IGNORECASE)),
     ('state key', re.compile(r'topic_id|followed_up|key_points')),
@@ -232,7 +235,8 @@ def report_scores(interviews: List[dict]) -> dict:
     means = [s['mean'] for p, s in personas.items() if p in PERSONAS and s['mean'] is not None]
     return {'by_persona': personas, 'by_persona_language': {k: score_stats(v) for k, v in by_persona_language.items()},
             'by_language': {k: score_stats(v) for k, v in by_language.items()},
-            'spread': round(max(means) - min(means), 1) if means else None}
+            'spread': round(max(means) - min(means), 1) if means else None,
+            'sources': dict(Counter(str((iv.get('report') or {}).get('source')) for iv in interviews))}
 
 
 def closings(interviews: List[dict]) -> dict:
@@ -359,7 +363,8 @@ def markdown(card: dict) -> str:
                         for lang in run.get('languages', [])]
         lines.append(f"| {persona} | {s['mean']} | {s['min']} | {s['max']} | {s['n']} | " + ' | '.join(per_language) + ' |')
     lines += ['', f"Spread of persona means: {rep['spread']}. By language: "
-              + ', '.join(f"{k} {v['mean']} (n {v['n']})" for k, v in rep['by_language'].items()) + '.']
+              + ', '.join(f"{k} {v['mean']} (n {v['n']})" for k, v in rep['by_language'].items())
+              + '. Report sources: ' + ', '.join(f'{k} {v}' for k, v in rep['sources'].items()) + '.']
     sections = [('Praise after a non-answer', card['praise_after_non_answer'],
                  lambda x: f"{x['persona']}/{x['language']}/{x['topic']}: {x['why']}: “{_clip(x['answer'], 40)}” → “{_clip(x['reply'])}”"),
                 ('Leaks', card['leaks'], lambda x: f"{x['persona']}/{x['language']}: {', '.join(x['kinds'])}: “{_clip(x['reply'])}”"),

@@ -22,7 +22,7 @@ PERSONAS = ['strong', 'weak', 'wrong_but_fluent', 'keyword_salad', 'gibberish', 
 NON_ANSWERS = {'gibberish', 'off_topic', 'steering', 'non_answer'}
 
 INTRO_ASK = re.compile(r'소개|introduce|about yourself|tell me about you', re.IGNORECASE)
-CLOSING_ASK = re.compile(r'질문|궁금|덧붙|하고 싶은 말|더 하실|anything (?:you(?:\'d| would) like to )?(?:ask|add)'
+CLOSING_ASK = re.compile(r'질문|궁금|덧붙|하고 싶은 말|더 하실|묻고 싶|추가로 말씀|여쭤보고 싶|anything (?:you(?:\'d| would) like to )?(?:ask|add)'
                          r'|any questions|questions for (?:me|us)|anything else|like to add|like to ask',
                          re.IGNORECASE)
 

@@ -224,3 +224,8 @@ def test_unknown_questions_get_the_personas_generic_answer():
     closing = Candidate('strong').answer('Is there anything you would like to ask or add?', 'en', 'Backend',
                                          first=False)
     assert closing.rstrip().endswith('?')
+
+
+def test_a_generic_type_in_a_question_is_not_an_html_leak():
+    assert ev.leaks_in('How would you type a List<String> and a Map<String, Integer> here?') == []
+    assert ev.leaks_in('<think>the candidate is weak</think> Next question.') == ['HTML tag']
