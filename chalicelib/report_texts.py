@@ -57,6 +57,14 @@ TEXT = {
                          'of key points and delivery rather than correctness.'),
         'spoken_none': ('I could not find an answer to assess in this interview. Next time, even when you are '
                         'unsure, reason out loud in a few sentences.'),
+        'spoken_tip': {
+            'relevance': 'To raise it, explain the key points each question asks about, in full sentences.',
+            'depth': 'To raise it, give each answer three or four sentences: your point, the reason and a real example.',
+            'structure': 'To raise it, signpost your answers with words like first, because and for example.',
+            'communication': 'To raise it, drop the filler words and open each answer with your conclusion.',
+            'star': 'To raise it, tell each story as situation, task, action and result, ending with a number.',
+        },
+        'spoken_worst': 'The area with most room to grow was {label}.',
     },
     'ko': {
         'overall_label': '요점·전달 지표',
@@ -99,5 +107,13 @@ TEXT = {
                           '실제 경험에서 나온 구체적인 사례', '한계나 트레이드오프, 다르게 해 볼 점'],
         'spoken_score': '이번 면접의 요점·전달 지표는 100점 중 {score}점으로, 정답 여부가 아니라 요점과 전달을 잰 값입니다.',
         'spoken_none': '이번 면접에서는 평가할 수 있는 답변을 찾지 못했습니다. 다음에는 확실하지 않더라도 생각하는 과정을 몇 문장으로 말해 보세요.',
+        'spoken_tip': {
+            'relevance': '각 질문이 묻는 핵심 요점을 문장으로 설명해 보세요.',
+            'depth': '답변마다 주장, 이유, 실제 사례를 담아 서너 문장으로 말해 보세요.',
+            'structure': '첫째, 왜냐하면, 예를 들어 같은 표현으로 답변의 흐름을 드러내 보세요.',
+            'communication': '군말을 줄이고 결론부터 말해 보세요.',
+            'star': '경험은 상황, 과제, 행동, 결과 순서로 말하고, 결과는 수치로 마무리해 보세요.',
+        },
+        'spoken_worst': '가장 보완할 항목은 {label}입니다.',
     },
 }

@@ -232,17 +232,15 @@ def offline_report(exchanges: List[Exchange], topic: Optional[str], language: st
 
 
 def spoken_feedback(report: dict) -> str:
-    """Two sentences of an offline report (the index, then the most useful next step), for a
-    page that has no report view."""
+    """Three short sentences of an offline report, for a page that has no report view: the index
+    and what it measures, the weakest area, and one thing to do about it."""
     t = TEXT.get(report.get('language'), TEXT['en'])
     if all(not q.get('answered', True) for q in report.get('questions', [])):
         return t['spoken_none']
-    said = [t['spoken_score'].format(score=report['overall_score'])]
-    if report.get('improvements'):
-        said.append(_first_sentence(report['improvements'][0]['suggestion']))
-    elif report.get('strengths'):
-        said.append(report['strengths'][0])
-    return ' '.join(said)
+    worst = min(report['criteria'], key=lambda c: c['score'])
+    return ' '.join([t['spoken_score'].format(score=report['overall_score']),
+                     t['spoken_worst'].format(label=t['labels'].get(worst['name'], worst['name'])),
+                     t['spoken_tip'].get(worst['name'], '')]).strip()
 
 
 def _strengths(signals: List[Signals], language: str, uses_star: bool) -> List[str]:
@@ -352,11 +350,6 @@ def _brief(s: Signals) -> str:
 
 def _point_text(point: dict, language: str) -> str:
     return point.get(language) or point.get('en') or ''
-
-
-def _first_sentence(text: str) -> str:
-    match = SENTENCE_END.search(text)
-    return text[:match.end()] if match else text
 
 
 def _excerpt(answer: str) -> str:

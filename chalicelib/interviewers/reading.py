@@ -27,11 +27,13 @@ GREETING_PATTERN = re.compile(r'안녕|반갑|처음 뵙|\bhello\b|\bhi\b|\bhey\
                               r'\bnice to meet\b', re.IGNORECASE)
 STEERING_PATTERN = re.compile(
     r'ignore (all |any |the |your |previous |prior |above )*(instructions|rules|prompt)|system prompt|'
-    r'your (instructions|rules|notes|prompt)\b|reveal|jailbreak|pretend (to be|you)|you are now|act as|'
-    r'developer mode|(give|rate|score) me\b.{0,20}\b(100|full|perfect|ten|high)|score of 100|perfect score|'
+    r'your (instructions|rules|notes|prompt)\b|jailbreak|pretend (to be|you)|you are now|act as|'
+    r'\breveal (your|the) (instructions|prompt|notes|system)|developer mode|(give|rate|score) me\b.{0,20}\b(100|full|perfect|ten|high)|score of 100|perfect score|'
     r'(너의|네|시스템) ?(프롬프트|설정|지시|규칙)|프롬프트(를|을)? ?(보여|알려|출력)|지시(를|는|사항)? ?(무시|알려|보여)|'
     r'무시하고|역할(을|은)? ?(그만|바꿔|바꾸)|시스템 ?메시지|만점|100점|점수(를)? ?(높게|잘|올려)|'
-    r'노트(를)? ?(보여|알려)|###', re.IGNORECASE)
+    r'(메모|노트|기록|notes?)(를|을)? ?(그대로 |전부 |다 )?(보여|알려|출력|공개)|내부 메모|internal notes|'
+    r'show me (your|the) notes|^\s*(system|시스템)\s*:|최고점|합격(이다|시켜|으로)|hire me|mark me as|'
+    r'you must (pass|hire|approve)|###', re.IGNORECASE)
 # Everyday subjects an interview answer has no reason to dwell on: with no topic word at all,
 # an answer about these is taken as off the question.
 OFF_TOPIC_PATTERN = re.compile(
@@ -48,8 +50,8 @@ EN_FUNCTION_WORDS = {
     'because', 'when', 'so', 'if', 'we', 'i', 'you', 'they', 'can', 'will', 'would', 'should', 'which', 'by',
     'with', 'then', 'but', 'has', 'have', 'do', 'does', 'not', 'my', 'our', 'as', 'than', 'at', 'from'}
 # Korean sentences and clauses end in verbal endings; a keyword list has none.
-KO_PREDICATE_ENDINGS = ('다', '요', '죠', '니다', '는데', '지만', '면서', '므로', '어서', '아서', '해서', '하고',
-                        '되고', '이고', '으며', '하며', '되며', '려면', '니까', '도록', '는지', '인지', '할지', 'ㄴ다')
+KO_PREDICATE_ENDINGS = ('다', '요', '죠', '데', '지만', '면서', '므로', '어서', '아서', '해서', '하고', '되고', '이고',
+                        '있고', '없고', '며', '려면', '하면', '되면', '으면', '니까', '도록', '는지', '인지', '할지')
 KO_CONJUNCTIONS = {'그리고', '그래서', '하지만', '그러나', '그러고', '그러면', '또는', '혹은', '그런데', '예를'}
 
 
@@ -136,6 +138,6 @@ def sentence_quality(answer: str) -> float:
         return 0.0
     if HANGUL.search(answer):
         predicates = sum(1 for t in tokens if t not in KO_CONJUNCTIONS and t.endswith(KO_PREDICATE_ENDINGS))
-        return min(1.0, predicates / max(1.0, len(tokens) / 6))  # about one predicate per six words
+        return min(1.0, predicates / max(1.0, len(tokens) / 8))  # formal Korean: a predicate per ~8 words
     function = sum(1 for t in tokens if t.lower() in EN_FUNCTION_WORDS)
     return min(1.0, function / max(1.0, len(tokens) * 0.25))  # a quarter of English prose is function words
