@@ -39,6 +39,9 @@ PRAISE_EN = re.compile(r"\b(good answer|great|nice|well done|excellent|good poin
 # A closing that thanks a candidate who said nothing for all they shared is praise too.
 THANKS_FOR_SHARING = re.compile(r'sharing so much|so much (?:insight|detail)|for sharing|great conversation|insightful'
                                 r'|좋은 이야기|많은 이야기|좋은 말씀|많은 말씀', re.IGNORECASE)
+# Not praise, so not a failed check, but a non-answer thanked as if it were one: counted for information.
+THANKED_AS_ANSWER = re.compile(r'thanks?(?: you)? for (?:the introduction|that|your answer|sharing|explaining)'
+                               r'|말씀 들었습니다|소개 (?:감사|들었|잘)|답변 감사|설명 감사', re.IGNORECASE)
 LEAKS = [
     ('###', re.compile(r'###')),
     ('notes label', re.compile(r'\bNOTES\b|\bnotes\s*:', re.IGNORECASE)),
@@ -161,6 +164,17 @@ def praise_after_non_answers(interviews: List[dict]) -> List[dict]:
             elif closing and all_bad and THANKS_FOR_SHARING.search(turn['text']):
                 found.append({**_where(interview, i), 'why': 'closing thanks for sharing after only non-answers',
                               'answer': answer['text'], 'reply': turn['text']})
+    return found
+
+
+def thanked_non_answers(interviews: List[dict]) -> List[dict]:
+    found = []
+    for iv in interviews:
+        turns = iv['turns']
+        for i, turn in enumerate(turns):
+            if (turn['role'] == 'assistant' and i > 0 and turns[i - 1].get('persona') in NON_ANSWERS
+                    and THANKED_AS_ANSWER.search(turn['text'])):
+                found.append({**_where(iv, i), 'answer': turns[i - 1]['text'], 'reply': turn['text']})
     return found
 
 
@@ -309,11 +323,13 @@ def scorecard(interviews: List[dict], errors: Optional[List[dict]] = None, run: 
             'leaks': len(leaked),
             'false_missing_claims': len(missing),
             'errors': len(errors),
+            'thanked_non_answers': 0,  # set below; informational
             'mean_reply_chars': round(mean(len(r) for r in replies), 1) if replies else 0,
             'distinct_transition_sentences': {k: len(v) for k, v in transitions.items()},
         },
         'repeats': repeats,
         'praise_after_non_answer': praise,
+        'thanked_non_answers': thanked_non_answers(interviews),
         'language_slips': slips,
         'leaks': leaked,
         'closings': closings(interviews),
@@ -321,6 +337,7 @@ def scorecard(interviews: List[dict], errors: Optional[List[dict]] = None, run: 
         'greeting': greeting_outcomes(interviews),
         'errors': errors,
     }
+    card['counts']['thanked_non_answers'] = len(card['thanked_non_answers'])
     card['failed'] = verdict(card)
     card['verdict'] = 'FAIL' if card['failed'] else 'PASS'
     return card
@@ -377,6 +394,9 @@ def markdown(card: dict) -> str:
                  lambda x: f"{x['persona']}/{x['language']}/{x['topic']}: {x['question']} ×{x['times']}"),
                 ('Bank questions repeated in the next interview', r['examples']['bank_question_next_interview'],
                  lambda x: f"{x['persona']}/{x['language']}/{x['topic']}: {', '.join(x['questions'])}"),
+                ('Non-answers thanked as if they were answers (informational, not a check)',
+                 card['thanked_non_answers'],
+                 lambda x: f"{x['persona']}/{x['language']}/{x['topic']}: “{_clip(x['answer'], 40)}” → “{_clip(x['reply'])}”"),
                 ('Errors', card['errors'], lambda x: _clip(json.dumps(x, ensure_ascii=False), 240))]
     for title, items, show in sections:
         if items:

@@ -229,3 +229,12 @@ def test_unknown_questions_get_the_personas_generic_answer():
 def test_a_generic_type_in_a_question_is_not_an_html_leak():
     assert ev.leaks_in('How would you type a List<String> and a Map<String, Integer> here?') == []
     assert ev.leaks_in('<think>the candidate is weak</think> Next question.') == ['HTML tag']
+
+
+def test_a_non_answer_thanked_as_an_answer_is_listed_but_is_not_a_failed_check():
+    ivs = run_of(MEANS)
+    ivs.append(interview([('a', 'Please introduce yourself.'), ('u', 'asdf', 'gibberish'),
+                          ('a', "Thanks for the introduction. Let's get into the questions.")],
+                         persona='gibberish', user='g', report={'overall_score': 0}))
+    card = ev.scorecard(ivs)
+    assert len(card['thanked_non_answers']) == 1 and card['verdict'] == 'PASS'
