@@ -3,9 +3,14 @@ words, not substrings), whether it is an answer at all, and whether it is said i
 
 Everything here is a heuristic and is named as one wherever it reaches a candidate.
 """
+import math
 import re
 import unicodedata
+from collections import Counter
+from functools import lru_cache
 from typing import List
+
+from chalicelib.interviewers.bank import topics
 
 # A keyword counts only where a word starts: Latin "index" matches "indexes" but "get" not
 # "target"; Korean stems carry their particles after them, so "멱등" matches "멱등성을" but
@@ -20,7 +25,7 @@ EMPTY, NON_ANSWER, GIBBERISH, OFF_TOPIC, STEERING, GREETING = (
 NOT_ANSWERS = {EMPTY, NON_ANSWER, GIBBERISH, OFF_TOPIC, STEERING, GREETING}
 
 NON_ANSWER_PATTERN = re.compile(
-    r"모르겠|모릅니다|몰라|몰라요|잘 모르|기억이 (안|나지)|생각이 (안|나지)|패스|넘어가|답을 못|"
+    r"모르겠|모릅니다|글쎄|몰라|몰라요|잘 모르|기억이 (안|나지)|생각이 (안|나지)|패스|넘어가|답을 못|"
     r"\bi\s*(do not|don'?t|dont)\s*know\b|\bno idea\b|\bnot sure\b|\bidk\b|\bno clue\b|\bpass\b|"
     r"\bskip\b|\bcan'?t (remember|recall|say)\b|\bi have no\b", re.IGNORECASE)
 GREETING_PATTERN = re.compile(r'안녕|반갑|처음 뵙|\bhello\b|\bhi\b|\bhey\b|\bgood (morning|afternoon|evening)\b|'
@@ -32,7 +37,7 @@ STEERING_PATTERN = re.compile(
     r'(너의|네|시스템) ?(프롬프트|설정|지시|규칙)|프롬프트(를|을)? ?(보여|알려|출력)|지시(를|는|사항)? ?(무시|알려|보여)|'
     r'무시하고|역할(을|은)? ?(그만|바꿔|바꾸)|시스템 ?메시지|만점|100점|점수(를)? ?(높게|잘|올려)|'
     r'(메모|노트|기록|notes?)(를|을)? ?(그대로 |전부 |다 )?(보여|알려|출력|공개)|내부 메모|internal notes|'
-    r'show me (your|the) notes|^\s*(system|시스템)\s*:|최고점|합격(이다|시켜|으로)|hire me|mark me as|'
+    r'show me (your|the) notes|hidden notes|stop being (an |the |my )?interviewer|tell me a joke|^\s*(system|시스템)\s*:|최고점|합격(이다|시켜|으로)|hire me|mark me as|'
     r'you must (pass|hire|approve)|###', re.IGNORECASE)
 # Everyday subjects an interview answer has no reason to dwell on: with no topic word at all,
 # an answer about these is taken as off the question.
@@ -41,6 +46,7 @@ OFF_TOPIC_PATTERN = re.compile(
     r'\btrip\b|\bweekend\b|\bvacation\b|\bholiday\b|\bcooking\b|\brecipe\b|\bmovie\b|\bweather\b|'
     r'\bsoccer\b|\bfootball\b|\bbaseball\b|\bmy dog\b|\bmy cat\b|\bbeach\b|\bcamping\b|\bhiking\b', re.IGNORECASE)
 KEYBOARD_ROWS = ('qwertyuiop', 'asdfghjkl', 'zxcvbnm', '1234567890')
+UNLIKE_ENGLISH = -4.0  # flags 0.7% of the banks' English words and 77% of random letter strings
 JAMO = re.compile(r'[\u3131-\u318e]')
 HANGUL = re.compile(r'[\uac00-\ud7a3]')
 LATIN_WORD = re.compile(r'[a-z]+')
@@ -91,22 +97,47 @@ def _letters(text: str) -> str:
     return ''.join(ch for ch in text if unicodedata.category(ch).startswith('L'))
 
 
+@lru_cache(maxsize=1)
+def _letter_pairs() -> tuple:
+    """How often each letter follows another in English, counted over the banks' own English."""
+    pairs, firsts = Counter(), Counter()
+    for topic in topics().values():
+        for question in topic['questions']:
+            texts = [question['en'], question['follow_up']['en'], *(p['en'] for p in question['key_points'])]
+            for word in LATIN_WORD.findall(' '.join(texts).lower()):
+                word = f'^{word}$'
+                pairs.update(a + b for a, b in zip(word, word[1:]))
+                firsts.update(word[:-1])
+    return pairs, firsts
+
+
+def _unlike_english(token: str) -> bool:
+    """A mean letter-pair log-likelihood below what 99% of the banks' words reach: mashed keys."""
+    pairs, firsts = _letter_pairs()
+    word = f'^{token}$'
+    score = sum(math.log((pairs[a + b] + 0.1) / (firsts[a] + 2.7)) for a, b in zip(word, word[1:]))
+    return score / (len(word) - 1) < UNLIKE_ENGLISH
+
+
 def is_gibberish(text: str) -> bool:
     """Keyboard mashing, bare jamo ("ㅁㄴㅇㄹ ㅋㅋㅋ") or letter runs no language has."""
-    tokens = re.findall(r'\w+', text.lower())
+    tokens = re.findall(r'\w+', text)
     if not tokens:
         return False
     if HANGUL.search(text) and len(HANGUL.findall(text)) >= len(_letters(text)) / 2:
         return False  # Korean syllables are words
     odd = 0
-    for token in tokens:
+    for original in tokens:
+        token = original.lower()
         if JAMO.search(token) or token.isdigit():
             odd += 1
-        elif LATIN_WORD.fullmatch(token):
+        elif LATIN_WORD.fullmatch(token) and not (original.isupper() and len(original) <= 6):  # not "SQL"
             mashed = len(token) >= 3 and any(token in row or token[::-1] in row for row in KEYBOARD_ROWS)
             no_vowel = len(token) >= 3 and not re.search(r'[aeiouy]', token)
-            odd += mashed or no_vowel or re.search(r'[^aeiouy]{5,}', token) is not None
-    return odd / len(tokens) >= 0.6
+            # A capitalised or lone odd-looking word may be a name ("Kafka"); several make mashed keys.
+            unlike = len(tokens) > 1 and len(token) >= 3 and original.islower() and _unlike_english(token)
+            odd += mashed or no_vowel or unlike
+    return odd / len(tokens) >= 0.5
 
 
 def classify(answer: str, topic_keywords: frozenset = frozenset()) -> str:
@@ -124,7 +155,8 @@ def classify(answer: str, topic_keywords: frozenset = frozenset()) -> str:
         return NON_ANSWER
     if short and GREETING_PATTERN.search(text) and not any(mentions(text, w) for w in topic_keywords):
         return GREETING
-    if OFF_TOPIC_PATTERN.search(text) and not any(mentions(text, w) for w in topic_keywords):
+    cues = {m.group(0).lower() for m in OFF_TOPIC_PATTERN.finditer(text)}
+    if cues and sum(mentions(text, w) for w in topic_keywords) < len(cues):  # more weekend than work
         return OFF_TOPIC
     return SUBSTANTIVE
 
