@@ -126,7 +126,6 @@ class ScriptedInterviewer:
         return self._reply(context, f'Noted "{answer[:20]}". Question {len(context.history) // 2 + 2}?')
 
     def report(self, context):
-        from chalicelib.interviewers.base import ReportResult
         from chalicelib.interviewers.offline import OfflineInterviewer
         if self.fail_with is not None:
             raise self.fail_with
