@@ -43,6 +43,22 @@ KOREAN = [
 ]
 
 
+# Why a reply came without audio (audio.py, speech.py), for a Korean interview.
+AUDIO_KOREAN = [
+    (re.compile(r'^Spoken replies are turned off'), '이 서버에서는 음성 답변이 꺼져 있습니다.'),
+    (re.compile(r'took too long'), '음성을 만드는 데 시간이 너무 걸려 이번 답변은 글로만 전달됩니다.'),
+    (re.compile(r'could not be stored'), '음성을 저장하지 못해 이번 답변은 글로만 전달됩니다.'),
+    (re.compile(r'^The offline speech engine .*not installed'), '오프라인 음성 엔진(espeak-ng, lame)이 설치되어 있지 않습니다.'),
+    (re.compile(r'.'), '음성을 만들지 못해 이번 답변은 글로만 전달됩니다.'),
+]
+
+
+def audio_error_in_language(reason: str, language: str) -> str:
+    if language != 'ko':
+        return reason
+    return next(korean for pattern, korean in AUDIO_KOREAN if pattern.search(reason))
+
+
 def in_language(error: ApiError, language: str) -> ApiError:
     """The same error, its message in `language` when we have it (Part 1's fixed texts stay)."""
     if language != 'ko':

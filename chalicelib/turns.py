@@ -19,7 +19,8 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import config, feedback, interviews, providers, quota
 from chalicelib.errors import ApiError, BadRequest, Conflict, UpstreamUnavailable
 from chalicelib.fields import optional_text
-from chalicelib.interview_messages import ANSWER_REQUIRED, BUSY, FINISHED, MODEL_UNAVAILABLE, in_language
+from chalicelib.interview_messages import (ANSWER_REQUIRED, BUSY, FINISHED, MODEL_UNAVAILABLE,
+                                          audio_error_in_language, in_language)
 from chalicelib.interviewers.bank import phrases
 from chalicelib.interviewers.base import (DEFAULT_LANGUAGE, InterviewContext, InterviewerReply,
                                           InterviewerUnavailable, Message, topic_title)
@@ -130,7 +131,7 @@ def _run(user: UserModel, interview: Optional[InterviewModel], user_input: Optio
     body = {'response': reply.text, 'audio_url': audio.url, 'interview_id': interview.interview_id,
             'interview': interviews.summary(interview), **used.as_dict()}
     if audio.error:
-        body['audio_error'] = audio.error
+        body['audio_error'] = audio_error_in_language(audio.error, interview.language)
     return body, used.headers()
 
 
@@ -158,6 +159,7 @@ def _reply(interview: InterviewModel, user_input: str, deadline: float) -> Inter
     if reply.finished:
         ended = _context(interview, [*history, Message('user', user_input)], deadline)
         report, tokens_in, tokens_out = feedback.write_report(ended)
+        report['interview_id'] = interview.interview_id
         reply.tokens_in, reply.tokens_out = reply.tokens_in + tokens_in, reply.tokens_out + tokens_out
         reply.text = f'{reply.text} {feedback.spoken(report)}'
     _store(interview, [('user', user_input, None), ('assistant', reply.text, reply.notes)], reply,

@@ -182,7 +182,7 @@ def test_speech_failure_still_answers_with_text(api):
         response = chat(api, token, interview_topic='backend')
     assert response.status_code == 200
     assert response.json_body['audio_url'] is None
-    assert 'Text-to-speech failed' in response.json_body['audio_error']
+    assert '음성을 만들지 못해' in response.json_body['audio_error']  # said in the interview's language
     assert len(api.get('/api/chat/gpt/', token=token).json_body['conversations']) == 2
 
 
@@ -235,4 +235,4 @@ def test_speech_gets_only_what_is_left_of_the_request_deadline(api, monkeypatch)
     with providers.override(synthesizer=SlowSynthesizer()):
         response = chat(api, token, interview_topic='backend')
     assert response.status_code == 200
-    assert response.json_body['audio_url'] is None and 'too long' in response.json_body['audio_error']
+    assert response.json_body['audio_url'] is None and '시간이 너무' in response.json_body['audio_error']

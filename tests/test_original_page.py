@@ -48,7 +48,9 @@ def test_two_interviews_back_to_back_with_only_what_the_original_page_sends(api)
     first_id = closing['interview_id']
     # The close speaks feedback from the report, which is stored with the interview.
     assert '요점·전달 지표' in closing['response']
-    assert InterviewModel.get('alice', first_id).report['source'] == 'offline'
+    stored = api.get(f'/api/interviews/{first_id}/report/', token=token)
+    assert stored.status_code == 200 and stored.json_body['source'] == 'offline'
+    assert stored.json_body['interview_id'] == first_id and stored.json_body['overall_score'] >= 0
     # Reloading the page shows the finished interview; the next answer starts the next one.
     assert page_load(api, token)['interview']['status'] == 'finished'
     restarted = send(api, token, '다시 해 볼게요')
