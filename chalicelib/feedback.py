@@ -4,15 +4,18 @@ The report comes from the interview's own provider: the model (source "llm") or 
 signals (source "offline"), so a heuristic score is never presented as a model's judgement.
 """
 import logging
+import time
 from datetime import datetime, timezone
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib import interviews, providers, quota
+from chalicelib import config, interviews, providers, quota
 from chalicelib.errors import BadRequest, NotFound
+from chalicelib.interview_messages import in_language
 from chalicelib.interviewers.base import InterviewContext, InterviewerUnavailable, Message
 from chalicelib.models import InterviewModel, UserModel
 from chalicelib.reports import spoken_feedback
+from chalicelib.transcript import exchanges_from_transcript
 
 logger = logging.getLogger('mock_interviewer')
 NO_ANSWERS = 'This interview has no answers yet, so there is nothing to give feedback on. Answer at least one question first.'
@@ -28,14 +31,15 @@ def finish_with_report(user: UserModel, interview_id: str) -> tuple:
     interview = interviews.find(user, interview_id)
     if interview.report is not None:
         return interview.report, False
-    messages = interviews.messages_of(interview)
-    if not any(m.role == 'user' for m in messages):
-        raise BadRequest(NO_ANSWERS)
-    context = InterviewContext(topic=interview.topic, language=interview.language,
-                               history=[Message(m.role, m.content, m.notes) for m in messages],
+    history = [Message(m.role, m.content, m.notes) for m in interviews.messages_of(interview)]
+    # Only an answer to a question can be given feedback (not a greeting sent before the first one).
+    if not exchanges_from_transcript(history, interview.topic, interview.language):
+        raise in_language(BadRequest(NO_ANSWERS), interview.language)
+    context = InterviewContext(topic=interview.topic, language=interview.language, history=history,
                                state=dict(interview.interviewer_state or {}),
                                job_description=interview.job_description,
-                               answers_so_far=int(interview.turns or 0))
+                               answers_so_far=int(interview.turns or 0),
+                               deadline=time.monotonic() + config.settings().request_deadline_seconds)
     report, tokens_in, tokens_out = write_report(context)
     report = {**report, 'interview_id': interview.interview_id}
     # Only the first report is kept, should two requests race to end the same interview.
@@ -79,5 +83,5 @@ def spoken(report: dict) -> str:
 def stored_report(user: UserModel, interview_id: str) -> dict:
     interview = interviews.find(user, interview_id)
     if interview.report is None:
-        raise NotFound(NO_REPORT)
+        raise in_language(NotFound(NO_REPORT), interview.language)
     return interview.report

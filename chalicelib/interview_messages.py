@@ -38,6 +38,9 @@ KOREAN = [
     (re.compile('^' + re.escape(BUSY['en']) + '$'), BUSY['ko']),
     (re.compile('^' + re.escape(FINISHED['en']) + '$'), FINISHED['ko']),
     (re.compile('^' + re.escape(ANSWER_REQUIRED['en']) + '$'), ANSWER_REQUIRED['ko']),
+    (re.compile(r'^This interview has no answers yet'),
+     '이 면접에는 아직 답변이 없어 피드백을 드릴 수 없습니다. 질문에 하나 이상 답해 주세요.'),
+    (re.compile(r'^This interview has no report yet'), '이 면접에는 아직 리포트가 없습니다. 면접을 마치면 리포트가 만들어집니다.'),
     (re.compile(r'^The service is temporarily unavailable\. Please try again in a moment\.$'),
      '서비스를 잠시 사용할 수 없습니다. 잠시 후 다시 시도해 주세요.'),
 ]

@@ -323,3 +323,12 @@ def test_odd_answers_are_met_in_the_interview_and_leak_nothing(api, alice, text)
     assert '###' not in reply and 'NOTES' not in reply and 'key points' not in reply and 'backend-' not in reply
     stored = api.get(f'/api/interviews/{interview_id}/', token=alice).json_body['messages']
     assert [m['role'] for m in stored] == ['assistant', 'user', 'assistant'] and stored[1]['content'] == text.strip()
+
+
+def test_report_when_only_a_greeting_preceded_the_first_question_is_400_in_korean(api, alice):
+    # The original page can send user_input before any interview exists: that is no answer.
+    api.post('/api/chat/gpt/', {'user_input': '안녕하세요!'}, token=alice)
+    interview_id = api.get('/api/chat/gpt/', token=alice).json_body['interview']['id']
+    response = api.post(f'/api/interviews/{interview_id}/report/', token=alice)
+    assert response.status_code == 400 and '답변이 없어' in response.json_body['error']
+    assert api.get(f'/api/interviews/{interview_id}/report/', token=alice).status_code == 404
