@@ -12,7 +12,7 @@ import secrets
 from typing import List, Optional
 
 from chalicelib.interviewers import reading
-from chalicelib.interviewers.bank import names_of, phrases, resolve_topic, topics
+from chalicelib.interviewers.bank import names_of, phrases, question_by_id, resolve_topic, topics
 from chalicelib.interviewers.base import InterviewContext, InterviewerReply, ReportResult
 from chalicelib.reports import offline_report
 from chalicelib.transcript import exchanges_from_transcript
@@ -96,7 +96,7 @@ class OfflineInterviewer:
         if answered == self.question_count - 1:
             return self._ask_closing(language, state, lead, notes)
         if kind == reading.SUBSTANTIVE and self._wants_follow_up(state, question, answer, language):
-            parent = self._bank_question(state['current'])
+            parent = question_by_id(state['current'])
             state.update(follow_up=True, nudged=False)
             text = ' '.join([*lead, self._say('deeper', language, state), parent['follow_up'][language]])
             return InterviewerReply(text=text, state=state, notes=notes)
@@ -180,20 +180,10 @@ class OfflineInterviewer:
 
     def _asked_now(self, state: dict) -> Optional[dict]:
         """The question the answer is to: the follow-up's own points when one was asked."""
-        question = self._bank_question(state.get('current'))
+        question = question_by_id(state.get('current'))
         if question is None:
             return None
         return question['follow_up'] if state.get('follow_up') else question
-
-    @staticmethod
-    def _bank_question(question_id: Optional[str]) -> Optional[dict]:
-        if not question_id or question_id in (INTRO, CLOSING):
-            return None
-        for topic in topics().values():
-            for question in topic['questions']:
-                if question['id'] == question_id:
-                    return question
-        return None
 
     # -- words --------------------------------------------------------------------------------
     def _say(self, kind: str, language: str, state: dict, **values) -> str:
