@@ -20,6 +20,7 @@ class FakeOpenAI:
         self.queue = []  # replies served first, one per request, before falling back to `reply`
         self.finish_reason = 'stop'
         self.reject_formats = set()
+        self.reject_status = 400  # llama.cpp's server answers 500 instead
         self.slow_seconds = 3.0
         self.requests = []
         self.headers = []
@@ -70,7 +71,7 @@ class FakeOpenAI:
             return self._send(request, 200, {'id': 'x', 'object': 'chat.completion', 'choices': []})
         asked_format = (self.requests[-1].get('response_format') or {}).get('type')
         if asked_format in self.reject_formats:
-            return self._send(request, 400, {'error': {
+            return self._send(request, self.reject_status, {'error': {
                 'message': f"Invalid parameter: 'response_format' of type '{asked_format}' is not supported.",
                 'type': 'invalid_request_error', 'param': 'response_format'}})
         scripted = self.queue.pop(0) if self.queue else self.reply

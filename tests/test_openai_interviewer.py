@@ -68,6 +68,22 @@ def test_a_server_without_json_schema_falls_back_and_is_remembered(fake_openai):
     assert fake_openai.formats[-1] is None
 
 
+def test_a_server_refusing_json_schema_with_a_500_falls_back_too(fake_openai):
+    # Measured on llama-cpp-python's server: json_schema is refused with HTTP 500, not 400.
+    fake_openai.reject_formats, fake_openai.reject_status = {'json_schema'}, 500
+    reply = interviewer(fake_openai.base_url).open(InterviewContext('backend', 'en'))
+    assert fake_openai.formats[-1] == 'json_object' and set(fake_openai.formats[:-1]) == {'json_schema'}
+    assert reply.text == fake_openai.reply
+
+
+@pytest.mark.parametrize('raw', ['{}', '{\n  }\t\t', '{"reply": 150, "note": ""}', '{"reply": 2, "notes": "x"}'])
+def test_an_object_with_nothing_to_say_is_an_empty_reply_not_spoken(raw):
+    from chalicelib.interviewers.model_output import check_reply, parse_reply
+    parsed = parse_reply(raw, 'en')
+    assert parsed.spoken == ''
+    assert check_reply(parsed, 'stop', 'en', 'instructions', [], True) == 'empty'
+
+
 def test_korean_interview_gets_korean_instructions(fake_openai):
     fake_openai.reply = json.dumps({'reply': '안녕하세요. 간단히 자기소개를 부탁드립니다.', 'notes': ''})
     reply = interviewer(fake_openai.base_url).open(InterviewContext(topic='백엔드', language='ko'))

@@ -66,6 +66,8 @@ def parse_reply(raw: str, language: str = 'en', question_due: bool = True) -> Pa
         notes = ' '.join(filter(None, [_as_text(_first(data, NOTES_KEYS)), extra])) or None
     else:
         broken = _fields_of_broken_json(raw)
+        if broken[0] is None and raw.strip().startswith('{') and raw.strip().endswith('}'):
+            raw = ''  # an object with no reply in it ("{}", as a weak model answers) says nothing
         spoken, notes = split_notes(broken[0] or raw, language, trusted=False, question_due=question_due)
         notes = broken[1] or notes
     return ParsedReply(clean_spoken(spoken), ' '.join(notes.split()) if notes else None, spoken)
@@ -202,7 +204,7 @@ def _as_text(value) -> str:
         return value
     if isinstance(value, list):
         return ' '.join(_as_text(item) for item in value)
-    return '' if value is None else str(value)
+    return ''  # a number or an object is nothing to say aloud ({"reply": 150} from a weak model)
 
 
 def _fields_of_broken_json(raw: str):

@@ -203,24 +203,27 @@ class OpenAIInterviewer:
                     model=self.model, messages=messages, max_tokens=max_tokens, temperature=0.7,
                     **({'response_format': response_format} if response_format else {}))
                 return _completion(completion)
-            except openai.BadRequestError as error:
+            except openai.APIStatusError as error:
+                # llama.cpp's server refuses json_schema with a 500, not a 400: any status will do.
                 if response_format and _rejects_format(error) and self.format_index + 1 < len(FORMATS):
                     self.format_index += 1
                     logger.warning('the model server rejected response_format %s; trying %s',
                                    response_format['type'], FORMATS[self.format_index])
                     continue
-                raise InterviewerUnavailable(f'the model answered HTTP {error.status_code}')
-            except (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError,
-                    openai.InternalServerError) as error:
-                # Without a deadline the SDK has already retried; with one, retry here while time allows.
+                if not isinstance(error, (openai.RateLimitError, openai.InternalServerError)):
+                    raise InterviewerUnavailable(f'the model answered HTTP {error.status_code}')
                 transport_tries += 1
-                if (deadline is None or transport_tries > self.max_retries
-                        or _time_left(deadline) < MIN_ATTEMPT_SECONDS + CALL_MARGIN_SECONDS):
-                    raise InterviewerUnavailable(_transport_reason(error))
-            except openai.APIStatusError as error:
-                raise InterviewerUnavailable(f'the model answered HTTP {error.status_code}')
+                self._retry_or_give_up(error, transport_tries, deadline)
+            except (openai.APITimeoutError, openai.APIConnectionError) as error:
+                transport_tries += 1
+                self._retry_or_give_up(error, transport_tries, deadline)
             except (openai.APIError, ValueError) as error:  # the SDK lets a non-JSON body raise ValueError
                 raise InterviewerUnavailable(f'the model gave an unusable answer: {type(error).__name__}')
+
+    def _retry_or_give_up(self, error: Exception, tries: int, deadline: Optional[float]) -> None:
+        # Without a deadline the SDK has already retried; with one, retry here while time allows.
+        if deadline is None or tries > self.max_retries or _time_left(deadline) < MIN_ATTEMPT_SECONDS + CALL_MARGIN_SECONDS:
+            raise InterviewerUnavailable(_transport_reason(error))
 
     def _response_format(self, name: str, schema: dict) -> Optional[dict]:
         kind = FORMATS[self.format_index]
@@ -236,7 +239,7 @@ class OpenAIInterviewer:
         return self.client.with_options(timeout=timeout, max_retries=0)
 
 
-def _rejects_format(error: openai.BadRequestError) -> bool:
+def _rejects_format(error: openai.APIStatusError) -> bool:
     text = f'{error.message} {getattr(error, "body", "")}'.lower()
     return any(word in text for word in FORMAT_REJECTION_WORDS)
 
