@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from chalicelib.interviewers import reading
-from chalicelib.interviewers.bank import bank_questions, phrases, resolve_topic
+from chalicelib.interviewers.bank import bank_questions, phrases, resolve_topic, topic_keywords
 from chalicelib.interviewers.base import Message
 
 FALLBACK_QUESTION_CHARS = 300
@@ -29,8 +29,7 @@ class Exchange:
 def exchanges_from_transcript(messages: List[Message], topic: Optional[str], language: str) -> List[Exchange]:
     """Each answer paired with the question it answers, oldest first. Anything said before the
     first question, and the reply to the closing "anything to add?", is no answer to grade."""
-    bank_topic = resolve_topic(topic)
-    keywords = frozenset(w for q in bank_topic['questions'] for p in q['key_points'] for w in p['keywords'])
+    keywords = topic_keywords(resolve_topic(topic)['id'])
     exchanges: List[Exchange] = []
     asked: Optional[Tuple[str, Optional[str], list]] = None
     for message in messages:

@@ -59,6 +59,12 @@ def _contains_word(text: str, word: str) -> bool:
     return re.search(r'(?<![\w])' + re.escape(word), text) is not None
 
 
+@lru_cache(maxsize=32)
+def topic_keywords(topic_id: str) -> frozenset:
+    """Every key-point keyword of a bank: what an answer on that topic might mention."""
+    return frozenset(w for q in topics()[topic_id]['questions'] for p in q['key_points'] for w in p['keywords'])
+
+
 def bank_questions(topic: Optional[str]) -> Iterator[dict]:
     """Every bank question, those of the topic's own bank first."""
     first = resolve_topic(topic)

@@ -12,17 +12,14 @@ import secrets
 from typing import List, Optional
 
 from chalicelib.interviewers import reading
-from chalicelib.interviewers.bank import names_of, phrases, question_by_id, resolve_topic, topics
+from chalicelib.interviewers.bank import (names_of, phrases, question_by_id, resolve_topic, topic_keywords,
+                                          topics)
 from chalicelib.interviewers.base import InterviewContext, InterviewerReply, ReportResult
 from chalicelib.reports import offline_report
 from chalicelib.transcript import exchanges_from_transcript
 
 WEAK_COVERAGE = 0.34
 INTRO, CLOSING = 'intro', 'closing'
-
-
-def topic_keywords(topic: dict) -> frozenset:
-    return frozenset(w for q in topic['questions'] for p in q['key_points'] for w in p['keywords'])
 
 
 def spoken_title(topic_text: Optional[str], topic: dict, language: str) -> str:
@@ -74,7 +71,7 @@ class OfflineInterviewer:
         state = self._state(context)
         topic = topics().get(state['topic_id']) or resolve_topic(context.topic)
         question = self._asked_now(state)
-        kind = reading.classify(answer, topic_keywords(topic))
+        kind = reading.classify(answer, topic_keywords(topic['id']))
         points = (question or {}).get('key_points', [])
         heard = reading.keywords_heard(points, answer) if kind == reading.SUBSTANTIVE else []
         notes = self._notes(state, kind, points, answer)
