@@ -32,7 +32,7 @@ GREETING_PATTERN = re.compile(r'안녕|반갑|처음 뵙|\bhello\b|\bhi\b|\bhey\
                               r'\bnice to meet\b', re.IGNORECASE)
 STEERING_PATTERN = re.compile(
     r'ignore (all |any |the |your |previous |prior |above )*(instructions|rules|prompt)|system prompt|'
-    r'your (instructions|rules|notes|prompt)\b|jailbreak|pretend (to be|you)|you are now|act as|'
+    r'your (instructions|rules|notes|prompt)\b|jailbreak|pretend (to be|you)|you are now|\b(you|please|now) act as\b|\bact as (if|my)\b|'
     r'\breveal (your|the) (instructions|prompt|notes|system)|developer mode|(give|rate|score) me\b.{0,20}\b(100|full|perfect|ten|high)|score of 100|perfect score|'
     r'(너의|네|시스템) ?(프롬프트|설정|지시|규칙)|프롬프트(를|을)? ?(보여|알려|출력)|지시(를|는|사항)? ?(무시|알려|보여)|'
     r'무시하고|역할(을|은)? ?(그만|바꿔|바꾸)|시스템 ?메시지|만점|100점|점수(를)? ?(높게|잘|올려)|'
