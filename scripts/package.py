@@ -3,9 +3,11 @@
 `chalice package` describes the function and the API; the merge template made here adds
 every resource the code needs, derived from the PynamoDB models and the stage's settings so
 they cannot drift apart: the tables (on-demand, TTL, point-in-time recovery, encryption),
-the audio bucket (private, encrypted, TLS only, clips expire), and gateway responses that
-carry CORS headers. The hand-written policy in .chalice/policy-<stage>.json names exact ARNs
-with ${AWS::Region}/${AWS::AccountId}, which are substituted at deploy time.
+the bucket (private, encrypted, TLS only; spoken replies and account exports expire), gateway
+responses that carry CORS headers, and the stage's limits (STAGE_LIMITS below): throttling
+on the API stage and a reserved concurrency on the function. The hand-written policy in
+.chalice/policy-<stage>.json names exact ARNs with ${AWS::Region}/${AWS::AccountId}, which
+are substituted at deploy time.
 
     python -m scripts.package --stage prod [--out build/prod] [--audio-retention-days 30] [--no-lint]
 """
@@ -15,8 +17,10 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from chalice.config import Config as ChaliceConfig
 from pynamodb.attributes import TTLAttribute
 
 from scripts.bootstrap import ROOT, stage_environment
@@ -28,6 +32,49 @@ TABLE_SETTINGS = {  # environment variable -> (logical id in the template, the m
     'COUNTERS_TABLE': ('CountersTable', 'CounterModel'),
 }
 CORS_HEADERS = 'Authorization,Content-Type'
+
+
+@dataclass(frozen=True)
+class StageLimits:
+    burst: int  # API Gateway: requests admitted at once (token bucket size), the whole stage together
+    rate: float  # API Gateway: requests per second sustained, the whole stage together
+    reserved_concurrency: int  # Lambda: copies of the function that may run at once, and no more
+
+
+# The open routes (register, login, health, topics) need no token, so a flood can come from
+# anywhere. The stage's throttling answers the excess with 429 at the gateway, before any
+# function runs; the reserved concurrency caps the copies of the function that whatever gets
+# through (or a slow model) can keep busy, and sets them aside, so the service can never take
+# the account's whole Lambda concurrency (1,000 by default) from its other functions.
+# prod's sizes: a turn keeps a copy busy about 3 s (model and speech; README, "What it costs"),
+# a login 0.3 s (bcrypt), a page load is 2 GETs of ~20 ms. 25 copies serve ~8 turns a second,
+# i.e. some 240 candidates each answering every half-minute, far more than MODEL_CALLS_PER_DAY
+# pays for; 25 requests a second sustained, 50 at once, is 25 page loads in the same instant.
+# dev serves its developers only. Change a figure here; the reserved concurrency may instead
+# be set with chalice's own `reserved_concurrency` in the stage in .chalice/config.json
+# (chalice then emits it itself, so that value wins here too).
+STAGE_LIMITS = {
+    'dev': StageLimits(burst=10, rate=5, reserved_concurrency=5),
+    'prod': StageLimits(burst=50, rate=25, reserved_concurrency=25),
+}
+EXPORT_RETENTION_DAYS = 1  # exports are linked for minutes (EXPORT_URL_TTL_SECONDS); a day is S3's shortest
+
+
+def _setting(env: dict, name: str, default: str) -> str:
+    """A stage setting as chalicelib.config reads it: unset or blank means the default. (A blank
+    prefix must not reach a lifecycle rule: it would expire the whole bucket.)"""
+    return (env.get(name) or '').strip() or default
+
+
+def stage_limits(stage: str, chalice_config: dict = None) -> StageLimits:
+    """STAGE_LIMITS[stage], with chalice's `reserved_concurrency` from .chalice/config.json if set."""
+    if chalice_config is None:
+        chalice_config = json.loads((ROOT / '.chalice' / 'config.json').read_text())
+    # chalice's own lookup (stage's function, stage, function, top level): the value it will emit.
+    configured = ChaliceConfig(chalice_stage=stage, function_name='api_handler',
+                               config_from_disk=chalice_config).reserved_concurrency
+    limits = STAGE_LIMITS[stage]
+    return limits if configured is None else replace(limits, reserved_concurrency=int(configured))
 
 
 def _sub(value):
@@ -73,9 +120,13 @@ def merge_template(stage: str, retention_days: int) -> dict:
             'BucketEncryption': {'ServerSideEncryptionConfiguration': [
                 {'ServerSideEncryptionByDefault': {'SSEAlgorithm': 'AES256'}}]},
             'OwnershipControls': {'Rules': [{'ObjectOwnership': 'BucketOwnerEnforced'}]},
-            'LifecycleConfiguration': {'Rules': [{'Id': 'ExpireSpokenReplies', 'Status': 'Enabled',
-                                                  'Prefix': env.get('AUDIO_PREFIX', 'audio/'),
-                                                  'ExpirationInDays': retention_days}]},
+            'LifecycleConfiguration': {'Rules': [
+                {'Id': 'ExpireSpokenReplies', 'Status': 'Enabled',
+                 'Prefix': _setting(env, 'AUDIO_PREFIX', 'audio/'), 'ExpirationInDays': retention_days},
+                # Large account exports: a whole account's data, wanted only while its link lives.
+                {'Id': 'ExpireAccountExports', 'Status': 'Enabled',
+                 'Prefix': _setting(env, 'EXPORT_PREFIX', 'exports/'), 'ExpirationInDays': EXPORT_RETENTION_DAYS},
+            ]},
         }}
     resources['AudioBucketPolicy'] = {
         'Type': 'AWS::S3::BucketPolicy', 'Properties': {
@@ -95,7 +146,22 @@ def merge_template(stage: str, retention_days: int) -> dict:
                     'gatewayresponse.header.Access-Control-Allow-Origin': f"'{origin}'",
                     'gatewayresponse.header.Access-Control-Allow-Headers': f"'{CORS_HEADERS}'"},
                 'ResponseTemplates': {'application/json': '{"error": $context.error.messageString}'}}}
-    resources['APIHandler'] = {'Properties': {'Environment': {'Variables': wiring}}}
+    # API Gateway's own 429 (stage throttling below) with the Retry-After the contract promises.
+    resources['GatewayResponseThrottled'] = {
+        'Type': 'AWS::ApiGateway::GatewayResponse', 'Properties': {
+            'RestApiId': {'Ref': 'RestAPI'}, 'ResponseType': 'THROTTLED', 'StatusCode': '429',
+            'ResponseParameters': {
+                'gatewayresponse.header.Access-Control-Allow-Origin': f"'{origin}'",
+                'gatewayresponse.header.Access-Control-Allow-Headers': f"'{CORS_HEADERS}'",
+                'gatewayresponse.header.Retry-After': "'1'"},
+            'ResponseTemplates': {'application/json': '{"error": $context.error.messageString}'}}}
+    limits = stage_limits(stage)
+    # Merged into chalice's AWS::Serverless::Api and AWS::Serverless::Function of the same names.
+    resources['RestAPI'] = {'Properties': {'MethodSettings': [
+        {'ResourcePath': '/*', 'HttpMethod': '*',  # every route and method of the stage
+         'ThrottlingBurstLimit': limits.burst, 'ThrottlingRateLimit': limits.rate}]}}
+    resources['APIHandler'] = {'Properties': {'Environment': {'Variables': wiring},
+                                              'ReservedConcurrentExecutions': limits.reserved_concurrency}}
     return {'Resources': resources}
 
 

@@ -177,3 +177,91 @@ def test_template_tables_and_wiring_match_the_models_and_config(stage, monkeypat
     assert deny['Effect'] == 'Deny' and deny['Condition'] == {'Bool': {'aws:SecureTransport': 'false'}}
     for kind in ('GatewayResponseDefault4Xx', 'GatewayResponseDefault5Xx'):
         assert 'gatewayresponse.header.Access-Control-Allow-Origin' in template[kind]['Properties']['ResponseParameters']
+
+
+@pytest.mark.parametrize('stage', STAGES)
+def test_template_throttles_the_stage_and_reserves_the_functions_concurrency(stage):
+    from scripts.package import STAGE_LIMITS, stage_limits
+    template = merge_template(stage, retention_days=30)['Resources']
+    limits = stage_limits(stage)
+    assert limits == STAGE_LIMITS[stage]  # .chalice/config.json sets no reserved_concurrency of its own
+    # Merged into chalice's RestAPI (AWS::Serverless::Api) and APIHandler: every route, every method.
+    assert template['RestAPI']['Properties']['MethodSettings'] == [
+        {'ResourcePath': '/*', 'HttpMethod': '*',
+         'ThrottlingBurstLimit': limits.burst, 'ThrottlingRateLimit': limits.rate}]
+    assert template['APIHandler']['Properties']['ReservedConcurrentExecutions'] == limits.reserved_concurrency
+    # Bounds that mean something: well under the account's defaults (1,000 Lambda copies,
+    # 10,000 requests a second), and a burst that admits at least one second's rate.
+    assert 0 < limits.reserved_concurrency <= 100 and 0 < limits.rate <= limits.burst <= 1000
+    throttled = template['GatewayResponseThrottled']['Properties']
+    assert throttled['ResponseType'] == 'THROTTLED' and throttled['StatusCode'] == '429'
+    headers = throttled['ResponseParameters']
+    assert headers['gatewayresponse.header.Retry-After'] == "'1'"
+    assert headers['gatewayresponse.header.Access-Control-Allow-Origin'] == f"'{stage_environment(stage)['CORS_ALLOW_ORIGIN']}'"
+
+
+def test_chalices_own_reserved_concurrency_setting_wins():
+    """chalice emits `reserved_concurrency` itself; the merge template must not contradict it."""
+    from scripts.package import STAGE_LIMITS, stage_limits
+    config = json.loads((ROOT / '.chalice' / 'config.json').read_text())
+    assert stage_limits('prod', config) == STAGE_LIMITS['prod']
+    config['stages']['prod']['reserved_concurrency'] = 7
+    assert stage_limits('prod', config).reserved_concurrency == 7
+    config['stages']['prod']['lambda_functions'] = {'api_handler': {'reserved_concurrency': 3}}
+    assert stage_limits('prod', config).reserved_concurrency == 3
+    assert stage_limits('prod', config).burst == STAGE_LIMITS['prod'].burst
+
+
+@pytest.mark.parametrize('stage', STAGES)
+def test_bucket_expires_account_exports_after_a_day(stage):
+    rules = merge_template(stage, retention_days=30)['Resources']['AudioBucket']['Properties'][
+        'LifecycleConfiguration']['Rules']
+    assert [(r['Prefix'], r['ExpirationInDays'], r['Status']) for r in rules] == [
+        ('audio/', 30, 'Enabled'), ('exports/', 1, 'Enabled')]
+
+
+def test_export_rule_follows_the_stages_export_prefix(monkeypatch):
+    import scripts.package as package
+    real = package.stage_environment
+
+    def rules_with(**settings):
+        monkeypatch.setattr(package, 'stage_environment', lambda stage: {**real(stage), **settings})
+        bucket = package.merge_template('prod', retention_days=30)['Resources']['AudioBucket']
+        return {r['Id']: r['Prefix'] for r in bucket['Properties']['LifecycleConfiguration']['Rules']}
+    assert rules_with(EXPORT_PREFIX='dumps/')['ExpireAccountExports'] == 'dumps/'
+    # A blank prefix is the default, as in chalicelib.config: never a rule expiring the whole bucket.
+    assert rules_with(EXPORT_PREFIX=' ', AUDIO_PREFIX='') == {'ExpireSpokenReplies': 'audio/',
+                                                            'ExpireAccountExports': 'exports/'}
+
+
+def test_packaged_template_carries_the_limits_and_passes_cfn_lint(tmp_path):
+    """The real `chalice package` with the merge template: the limits land on chalice's own
+    resources (not on new, empty ones of the same name) and cfn-lint, SAM transform included,
+    finds no error. (Packaging reuses chalice's cached dependencies in .chalice/deployments.)"""
+    from scripts.package import lint, package, stage_limits
+    template_path = package('prod', tmp_path / 'prod', retention_days=30)
+    resources = json.loads(template_path.read_text())['Resources']
+    limits = stage_limits('prod')
+    api, function = resources['RestAPI'], resources['APIHandler']
+    assert api['Type'] == 'AWS::Serverless::Api' and api['Properties']['StageName'] == 'api'
+    assert api['Properties']['DefinitionBody']  # chalice's routes are still there after the merge
+    assert api['Properties']['MethodSettings'][0]['ThrottlingBurstLimit'] == limits.burst
+    assert function['Type'] == 'AWS::Serverless::Function'
+    assert function['Properties']['ReservedConcurrentExecutions'] == limits.reserved_concurrency
+    assert function['Properties']['Environment']['Variables']['CORS_ALLOW_ORIGIN']  # chalice's kept too
+    assert lint(template_path) == 0
+
+
+def test_readme_deploying_states_the_limits_and_the_frontends_base_url():
+    from scripts.package import STAGE_LIMITS
+    readme = (ROOT / 'README.md').read_text()
+    deploying = readme[readme.index('## Deploying to AWS'):]
+    for stage, limits in STAGE_LIMITS.items():
+        assert f'| `{stage}` | {limits.burst} | {limits.rate:g} | {limits.reserved_concurrency} |' in deploying
+    assert '`STAGE_LIMITS`' in deploying and '`reserved_concurrency`' in deploying
+    # The stage is named `api` and every route starts with /api/: the base keeps the stage.
+    config = json.loads((ROOT / '.chalice' / 'config.json').read_text())
+    assert config['stages']['prod']['api_gateway_stage'] == 'api'
+    assert '`https://<id>.execute-api.<region>.amazonaws.com/api`' in deploying
+    assert 'https://<id>.execute-api.<region>.amazonaws.com/api/api/user/login/' in deploying
+    assert 'without that last' not in deploying
