@@ -5,6 +5,7 @@ import json
 import pytest
 
 from chalicelib.interviewers import prompts
+from chalicelib.interviewers.model_output import json_object
 from chalicelib.interviewers.model_report import (REPORT_SCHEMA_HINT, report_schema, required_criteria,
                                                   validate_report)
 
@@ -89,3 +90,66 @@ def test_rubric_anchors_every_criterion_in_the_interview_language(language):
     for name, line in zip(CRITERIA + ['star'], lines):
         assert line.startswith(f'- "{name}"')
         assert all(f'{score} = ' in line for score in (90, 70, 50, 30))
+
+
+# -- huge and non-finite numbers: an invalid report (ValueError), never a crash ---------------------
+HUGE_SCORES = [
+    float('inf'), float('-inf'), float('nan'), 1e300, -1e300,
+    10 ** 400, -10 ** 400,  # beyond a float: comparing through float() overflows
+    10 ** 5000, -10 ** 5000,  # beyond Python's 4300-digit int-to-text limit as well
+    '9' * 5000, '-' + '9' * 5000, '1' * 5000 + '.5', '1e999', '-1e999', 'NaN', 'Infinity', ' inf ',
+    str(10 ** 400),
+]
+
+
+def criteria_scored(score):
+    return [{'name': name, 'score': score, 'reason': f'{name} was fine.'} for name in CRITERIA]
+
+
+def number_id(value) -> str:
+    if isinstance(value, int) and abs(value) > 10 ** 100:
+        return f'{"-" if value < 0 else ""}int of ~{round(abs(value).bit_length() * 0.30103)} digits'  # str() may refuse
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 12 else f'{text[:8]}..({len(text)} chars)'
+
+
+@pytest.mark.parametrize('score', HUGE_SCORES, ids=number_id)
+@pytest.mark.parametrize('field', ['overall_score', 'criterion score'])
+def test_a_huge_or_non_finite_score_is_an_invalid_report(field, score):
+    changes = {'overall_score': score} if field == 'overall_score' else {'criteria': criteria_scored(score)}
+    with pytest.raises(ValueError, match='from 0 to 100') as raised:
+        validate_report(report(**changes), 'en', CRITERIA)
+    assert len(str(raised.value)) < 200  # the reason goes back to the model and into the log
+
+
+# Literals as a model writes them into the JSON text; Python's json reads 1e999 as inf and
+# accepts NaN/Infinity, and refuses an integer of more than 4300 digits.
+HUGE_LITERALS = ['1e999', '-1e999', 'NaN', 'Infinity', '-Infinity', '1' * 400, '-' + '1' * 400,
+                 '1' * 5000, '-' + '1' * 5000, '1' * 5000 + '.5', '1' * 400 + 'e5', '"' + '9' * 5000 + '"']
+
+
+@pytest.mark.parametrize('literal', HUGE_LITERALS, ids=number_id)
+@pytest.mark.parametrize('field', ['overall_score', 'criterion score'])
+def test_a_model_report_with_a_huge_number_in_its_text_is_an_invalid_report(field, literal):
+    changes = {'overall_score': '@'} if field == 'overall_score' else {'criteria': criteria_scored('@')}
+    text = 'Here is the report:\n' + json.dumps(report(**changes)).replace('"@"', literal)
+    assert literal in text
+    data = json_object(text)  # exactly what the interviewer does with the model's text
+    with pytest.raises(ValueError):
+        if data is None:
+            raise ValueError('not valid JSON')
+        validate_report(data, 'en', CRITERIA)
+
+
+@pytest.mark.parametrize('score, kept', [(0, 0), (100, 100), (99.6, 100), (0.4, 0), ('55', 55), (' 72.0 ', 72),
+                                         (10 ** 2, 100)])
+def test_a_score_in_range_is_kept_as_an_integer_from_0_to_100(score, kept):
+    checked = validate_report(report(overall_score=score, criteria=criteria_scored(score)), 'en', CRITERIA)
+    assert checked['overall_score'] == kept and type(checked['overall_score']) is int
+    assert all(c['score'] == kept and type(c['score']) is int for c in checked['criteria'])
+
+
+@pytest.mark.parametrize('score', [100.6, -0.6, 101, -1, '100.6', True, False, None, '', 'seventy', [70], {'v': 70}])
+def test_an_out_of_range_or_non_numeric_score_is_rejected_not_clamped(score):
+    with pytest.raises(ValueError, match='from 0 to 100'):
+        validate_report(report(overall_score=score), 'en', CRITERIA)

@@ -23,6 +23,9 @@ EXAMPLE_TEXTS = ('one line naming what the answers showed', 'a strength tied to 
                  'the start of the answer', 'point 1', 'point 2', 'point 3', 'one or two sentences')
 EXAMPLE_TEXT_INSIDE_CHARS = 25
 STAR_TOPIC = 'behavioral'
+# A score written as text longer than this is no score ("72.5" is 4 characters); it is never parsed.
+SCORE_TEXT_CHARS = 32
+SCORE_SHOWN_LIMIT = 10 ** 9  # an out-of-range score beyond this is not formatted into the message
 
 
 def required_criteria(topic: Optional[str]) -> List[str]:
@@ -141,17 +144,24 @@ def _question_item(item: object, i: int) -> dict:
 
 
 def _score(value: object, name: str) -> int:
-    """An integer 0-100 from an int, a float or a numeric string; never a bool."""
+    """An integer 0-100 from an int, a float or a numeric string; never a bool.
+
+    Whatever number a model writes (1e999 and NaN, which json reads as inf and nan, an integer
+    too big for a float or for text, a string of thousands of digits) ends here as this
+    ValueError, never another exception: an int is compared as an int, never made a float."""
     if isinstance(value, str):
+        text = value.strip()
         try:
-            value = float(value.strip())
+            value = float(text) if len(text) <= SCORE_TEXT_CHARS else None
         except ValueError:
-            raise ValueError(f'{name} must be a number from 0 to 100')
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            value = None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            isinstance(value, float) and not math.isfinite(value)):
         raise ValueError(f'{name} must be a number from 0 to 100')
-    if not 0 <= value <= 100:
-        raise ValueError(f'{name} must be from 0 to 100 (got {value:g})')
-    return int(round(value))
+    if not 0 <= value <= 100:  # exact for an int of any size and for any finite float
+        shown = f'{value:g}' if -SCORE_SHOWN_LIMIT < value < SCORE_SHOWN_LIMIT else 'a number far out of range'
+        raise ValueError(f'{name} must be from 0 to 100 (got {shown})')
+    return int(round(value))  # 0 <= value <= 100, so 0-100 as well
 
 
 def _each(value: object, name: str, check) -> list:
