@@ -3,7 +3,7 @@ import logging
 
 from chalice import Chalice
 
-from chalicelib import account_data, accounts, config, feedback, interviews, topics, turns
+from chalicelib import account_data, accounts, config, feedback, idempotency, interviews, topics, turns
 from chalicelib.api import Api
 
 app = Chalice(app_name='mock-interviewer')
@@ -13,8 +13,18 @@ logging.getLogger('botocore').setLevel(logging.WARNING)  # one "found credential
 api = Api(app)
 
 
-def current_user():
-    return accounts.authenticate(api.header('Authorization'))
+def current_user(allow_deleted: bool = False):
+    return accounts.authenticate(api.header('Authorization'), allow_deleted)
+
+
+def retry_of_this_request() -> turns.Retry:
+    """The Idempotency-Key of a POST that costs a chat, and what the request was."""
+    key = idempotency.checked_key(api.header(idempotency.HEADER))
+    if key is None:
+        return turns.Retry()
+    request = api.request
+    where = f'{request.path} {sorted((request.uri_params or {}).items())}'  # path is the route's pattern
+    return turns.Retry(key, idempotency.fingerprint(request.method, where, request.raw_body or b''))
 
 
 @api.route('/api/health', methods=['GET'])
@@ -47,7 +57,7 @@ def me():
 
 @api.route('/api/user/me', methods=['DELETE'])
 def delete_account():
-    account_data.delete(current_user(), api.json_body())
+    account_data.delete(current_user(allow_deleted=True), api.json_body(), api.source_ip())
     return {'message': 'Your account and all its data were deleted.'}
 
 
@@ -65,7 +75,7 @@ def chat_history():
 @api.route('/api/chat/gpt', methods=['POST'])
 def chat():
     user = current_user()
-    body, headers = turns.chat(user, api.json_body())
+    body, headers = turns.chat(user, api.json_body(), retry_of_this_request())
     return body, 200, headers
 
 
@@ -83,7 +93,7 @@ def list_interviews():
 @api.route('/api/interviews', methods=['POST'])
 def create_interview():
     user = current_user()
-    body, headers = turns.start(user, turns.parse_new_interview(api.json_body()))
+    body, headers = turns.start(user, turns.parse_new_interview(api.json_body()), retry_of_this_request())
     return body, 201, headers
 
 
@@ -101,7 +111,7 @@ def delete_interview(interview_id):
 @api.route('/api/interviews/{interview_id}/messages', methods=['POST'])
 def answer(interview_id):
     user = current_user()
-    body, headers = turns.answer(user, interview_id, api.json_body())
+    body, headers = turns.answer(user, interview_id, api.json_body(), retry_of_this_request())
     return body, 200, headers
 
 

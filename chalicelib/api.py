@@ -99,7 +99,7 @@ class Api:
         settings = config.settings()
         all_headers = {
             'Access-Control-Allow-Origin': settings.cors_allow_origin,
-            'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+            'Access-Control-Allow-Headers': 'Authorization, Content-Type, Idempotency-Key',
             'Access-Control-Expose-Headers': EXPOSED_HEADERS,
             'Access-Control-Max-Age': '600',
             'X-Content-Type-Options': 'nosniff',

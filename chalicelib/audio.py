@@ -8,6 +8,7 @@ from typing import Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.s3_objects import delete_keys, keys_under
 from chalicelib.speech import SpeechFailed, known_voices
 
 logger = logging.getLogger('mock_interviewer')
@@ -36,7 +37,7 @@ class AudioStore:
         self.deadline_seconds = deadline_seconds
 
     def owner_prefix(self, owner: str) -> str:
-        # Per user, so an account's audio can be deleted by prefix; hashed, so keys name nobody.
+        # Per account (its user_id), so its audio can be deleted by prefix; hashed, so keys name nobody.
         return f"{self.prefix}{hashlib.sha256(owner.encode('utf-8')).hexdigest()[:24]}/"
 
     def key_for(self, text: str, language: str, owner: str, salt: str, voice: Optional[str] = None) -> str:
@@ -52,19 +53,14 @@ class AudioStore:
         return [self.key_for(text, language, owner, salt, voice) for voice in sorted(voices)]
 
     def delete_owner(self, owner: str) -> int:
-        """Every clip of one user; returns how many were deleted."""
-        keys = []
-        for listing in self.s3.get_paginator('list_objects_v2').paginate(Bucket=self.bucket, Prefix=self.owner_prefix(owner)):
-            keys += [item['Key'] for item in listing.get('Contents', [])]
+        """Every clip of one user; returns how many were deleted, or raises NotAllDeleted."""
+        keys = keys_under(self.s3, self.bucket, self.owner_prefix(owner))
         self.delete(keys)
         return len(keys)
 
     def delete(self, keys: list) -> None:
-        """Removes the given clips; S3 deletes up to 1000 keys a call."""
-        keys = sorted(set(keys))
-        for start in range(0, len(keys), 1000):
-            batch = [{'Key': key} for key in keys[start:start + 1000]]
-            self.s3.delete_objects(Bucket=self.bucket, Delete={'Objects': batch, 'Quiet': True})
+        """Removes the given clips, or raises NotAllDeleted naming those S3 kept."""
+        delete_keys(self.s3, self.bucket, keys)
 
     def speak(self, text: str, language: str, owner: str, salt: str,
               deadline_seconds: Optional[float] = None) -> Audio:

@@ -27,6 +27,7 @@ def _str(name: str, default: str) -> str:
 class Settings:
     region: str
     users_table: str
+    usernames_table: str
     emails_table: str
     tokens_table: str
     interviews_table: str
@@ -35,6 +36,7 @@ class Settings:
     counters_table: str
     audio_bucket: str
     audio_prefix: str
+    export_prefix: str
     audio_url_ttl_seconds: int
     cors_allow_origin: str
     token_ttl_days: int
@@ -58,9 +60,13 @@ class Settings:
     log_level: str
     login_failure_limit: int
     login_failure_window_seconds: int
+    login_username_ceiling: int
     registration_limit_per_ip: int
     registration_window_seconds: int
     model_calls_per_day: int
+    model_calls_per_user_per_day: int
+    export_inline_max_bytes: int
+    export_url_ttl_seconds: int
     model_ceiling_action: str
 
 
@@ -70,6 +76,7 @@ def settings() -> Settings:
     return Settings(
         region=_str('AWS_REGION', _str('AWS_DEFAULT_REGION', 'us-east-1')),
         users_table=_str('USERS_TABLE', 'mock-interviewer-users'),
+        usernames_table=_str('USERNAMES_TABLE', 'mock-interviewer-usernames'),
         emails_table=_str('EMAILS_TABLE', 'mock-interviewer-emails'),
         tokens_table=_str('TOKENS_TABLE', 'mock-interviewer-tokens'),
         interviews_table=_str('INTERVIEWS_TABLE', 'mock-interviewer-interviews'),
@@ -78,6 +85,7 @@ def settings() -> Settings:
         counters_table=_str('COUNTERS_TABLE', 'mock-interviewer-counters'),
         audio_bucket=_str('AUDIO_BUCKET', 'mock-interviewer-audio'),
         audio_prefix=_str('AUDIO_PREFIX', 'audio/'),
+        export_prefix=_str('EXPORT_PREFIX', 'exports/'),
         audio_url_ttl_seconds=_int('AUDIO_URL_TTL_SECONDS', 900),
         cors_allow_origin=_str('CORS_ALLOW_ORIGIN', '*'),
         token_ttl_days=_int('TOKEN_TTL_DAYS', 7),
@@ -104,10 +112,17 @@ def settings() -> Settings:
         log_level=_str('LOG_LEVEL', 'INFO'),
         login_failure_limit=_int('LOGIN_FAILURE_LIMIT', 5),
         login_failure_window_seconds=_int('LOGIN_FAILURE_WINDOW_SECONDS', 900),
+        # Attempts on one username from all addresses together, except those it logged in from.
+        login_username_ceiling=_int('LOGIN_USERNAME_CEILING', 50),
         registration_limit_per_ip=_int('REGISTRATION_LIMIT_PER_IP', 20),
         registration_window_seconds=_int('REGISTRATION_WINDOW_SECONDS', 3600),
         # A ceiling on paid model calls across all users, so one bad day has a bounded bill.
         model_calls_per_day=_int('MODEL_CALLS_PER_DAY', 2000),
+        # ...and per user, reports included, so one account cannot spend everyone's share.
+        model_calls_per_user_per_day=_int('MODEL_CALLS_PER_USER_PER_DAY', 40),
+        # Lambda answers at most 6 MB; a bigger export is written to S3 and linked instead.
+        export_inline_max_bytes=_int('EXPORT_INLINE_MAX_BYTES', 4 * 1024 * 1024),
+        export_url_ttl_seconds=_int('EXPORT_URL_TTL_SECONDS', 900),
         model_ceiling_action=_str('MODEL_CEILING_ACTION', 'reject'),  # reject | offline
     )
 

@@ -12,6 +12,15 @@ MODEL_UNAVAILABLE = {
            'your daily limit; please try again.'),
     'ko': '지금은 면접관이 응답할 수 없습니다. 아무것도 저장되지 않았고 오늘 사용량에도 포함되지 않았으니 다시 시도해 주세요.',
 }
+MODEL_FAILED_BILLED = {
+    'en': ('The interviewer did not finish its reply. Nothing was saved, but the AI model was already '
+           'called, so this counted as one of today\'s chats; please try again.'),
+    'ko': '면접관이 답변을 끝내지 못했습니다. 아무것도 저장되지 않았지만 AI 모델이 이미 호출되어 오늘 사용량에 포함되었습니다. 다시 시도해 주세요.',
+}
+ACCOUNT_GONE = {
+    'en': 'This account was deleted while the request was running, so nothing was saved.',
+    'ko': '요청을 처리하는 동안 계정이 삭제되어 아무것도 저장되지 않았습니다.',
+}
 BUSY = {
     'en': 'Another answer to this interview is being processed. Please wait for it and try again.',
     'ko': '이 면접의 다른 답변을 처리하고 있습니다. 잠시 기다린 뒤 다시 보내 주세요.',
@@ -36,6 +45,14 @@ KOREAN = [
      '오늘 서비스 전체의 AI 면접관 호출 한도가 모두 사용되었습니다. 내일 다시 시도해 주세요.'),
     (re.compile('^' + re.escape(MODEL_UNAVAILABLE['en']) + '$'), MODEL_UNAVAILABLE['ko']),
     (re.compile('^' + re.escape(BUSY['en']) + '$'), BUSY['ko']),
+    (re.compile('^' + re.escape(MODEL_FAILED_BILLED['en']) + '$'), MODEL_FAILED_BILLED['ko']),
+    (re.compile('^' + re.escape(ACCOUNT_GONE['en']) + '$'), ACCOUNT_GONE['ko']),
+    (re.compile(r"^You have used today's allowance of AI interviewer calls\..*$"),
+     '오늘 사용할 수 있는 AI 면접관 호출을 모두 사용했습니다. 자정에 초기화되니 내일 다시 연습해 주세요.'),
+    (re.compile(r'^A report for this interview is being written'),
+     '이 면접의 리포트를 작성하고 있습니다. 몇 초 뒤 다시 요청해 주세요.'),
+    (re.compile(r'^A request with this Idempotency-Key is still being processed'),
+     '같은 Idempotency-Key의 요청을 아직 처리하고 있습니다. 그 응답을 기다린 뒤 다시 시도해 주세요.'),
     (re.compile('^' + re.escape(FINISHED['en']) + '$'), FINISHED['ko']),
     (re.compile('^' + re.escape(ANSWER_REQUIRED['en']) + '$'), ANSWER_REQUIRED['ko']),
     (re.compile(r'^This interview has no answers yet'),

@@ -49,21 +49,21 @@ def new_interview_id() -> str:
 
 # -- lookups ----------------------------------------------------------------------------------
 def current_interview(user: UserModel) -> Optional[InterviewModel]:
-    latest = list(InterviewModel.query(user.username_key, scan_index_forward=False, limit=1))
+    latest = list(InterviewModel.query(user.user_id, scan_index_forward=False, limit=1))
     return latest[0] if latest else None
 
 
 def recent_questions(user: UserModel, count: int) -> List[str]:
     """Bank question ids asked in the user's last `count` interviews, newest first."""
     asked = []
-    for interview in InterviewModel.query(user.username_key, scan_index_forward=False, limit=count):
+    for interview in InterviewModel.query(user.user_id, scan_index_forward=False, limit=count):
         asked += list((interview.interviewer_state or {}).get('asked', []))
     return asked
 
 
 def find(user: UserModel, interview_id: str) -> InterviewModel:
     try:
-        return InterviewModel.get(user.username_key, checked_id(interview_id), consistent_read=True)
+        return InterviewModel.get(user.user_id, checked_id(interview_id), consistent_read=True)
     except InterviewModel.DoesNotExist:
         raise NotFound(NOT_FOUND)
 
@@ -106,7 +106,7 @@ def page(user: UserModel, limit: Optional[str], cursor: Optional[str]) -> dict:
     """The user's interviews, newest first, `limit` at a time, continued by an opaque cursor."""
     size = _page_size(limit)
     start = _decode_cursor(cursor, user) if cursor else None
-    results = InterviewModel.query(user.username_key, scan_index_forward=False, limit=size,
+    results = InterviewModel.query(user.user_id, scan_index_forward=False, limit=size,
                                    page_size=size, last_evaluated_key=start)
     items = [summary(interview) for interview in results]
     last = results.last_evaluated_key
@@ -116,7 +116,8 @@ def page(user: UserModel, limit: Optional[str], cursor: Optional[str]) -> dict:
 def _page_size(raw: Optional[str]) -> int:
     if raw is None or raw == '':
         return DEFAULT_PAGE
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:  # '²' is a digit too
+    # '²' is a digit too, and int() refuses more than 4,300 digits: check the text first.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3 or not 1 <= int(raw) <= MAX_PAGE:
         raise BadRequest(f'limit must be a whole number from 1 to {MAX_PAGE}.')
     return int(raw)
 
@@ -132,8 +133,8 @@ def _decode_cursor(cursor: str, user: UserModel) -> dict:
     except (ValueError, binascii.Error):
         raise invalid
     # A cursor is only ever a key of the caller's own interviews.
-    if (not isinstance(key, dict) or set(key) != {'username_key', 'interview_id'}
-            or key['username_key'] != {'S': user.username_key}
+    if (not isinstance(key, dict) or set(key) != {'user_id', 'interview_id'}
+            or key['user_id'] != {'S': user.user_id}
             or not isinstance(key['interview_id'], dict) or not ID_PATTERN.match(str(key['interview_id'].get('S', '')))):
         raise invalid
     return key
@@ -147,7 +148,7 @@ def delete(user: UserModel, interview_id: str) -> None:
     messages = messages_of(interview)
     store = providers.audio_store()
     store.delete([key for m in messages if m.role == 'assistant'
-                  for key in store.keys_in_any_voice(m.content, interview.language, user.username_key,
+                  for key in store.keys_in_any_voice(m.content, interview.language, user.user_id,
                                                      user.audio_salt or '')])
     with MessageModel.batch_write() as batch:
         for message in messages:

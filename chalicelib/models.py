@@ -19,17 +19,32 @@ class _Meta:
 
 
 class UserModel(Model):
-    """An account. Keyed by the lower-cased username so uniqueness ignores case."""
+    """An account, keyed by a random id that is never reused: everything the account owns is
+    keyed by it, so a name that is deleted and registered again starts from nothing."""
     class Meta(_Meta):
         table_name = _settings.users_table
 
-    username_key = UnicodeAttribute(hash_key=True)
-    username = UnicodeAttribute()
-    email = UnicodeAttribute()
-    password_hash = UnicodeAttribute()
+    user_id = UnicodeAttribute(hash_key=True)
+    # Deleting an account first turns its item into a tombstone (deleted_at set, name, email and
+    # password hash removed), so work in flight fails its condition and the rest can be removed
+    # safely, again if need be; the tombstone goes last. Hence the nullable fields.
+    username = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute(null=True)
     daily_chat_limit = NumberAttribute(null=True)  # None: the configured default
     audio_salt = UnicodeAttribute(null=True)  # makes the user's audio keys unguessable
     created_at = UTCDateTimeAttribute()
+    deleted_at = UTCDateTimeAttribute(null=True)
+
+
+class UsernameModel(Model):
+    """Reserves a lower-cased username for one account (the login lookup); written in the same
+    transaction as the user, so uniqueness ignores case."""
+    class Meta(_Meta):
+        table_name = _settings.usernames_table
+
+    username_key = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
 
 
 class EmailClaimModel(Model):
@@ -38,7 +53,7 @@ class EmailClaimModel(Model):
         table_name = _settings.emails_table
 
     email_key = UnicodeAttribute(hash_key=True)
-    username_key = UnicodeAttribute()
+    user_id = UnicodeAttribute()
 
 
 class TokensByUserIndex(GlobalSecondaryIndex):
@@ -46,7 +61,7 @@ class TokensByUserIndex(GlobalSecondaryIndex):
         index_name = 'by_user'
         projection = KeysOnlyProjection()
 
-    username_key = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(hash_key=True)
 
 
 class TokenModel(Model):
@@ -55,7 +70,7 @@ class TokenModel(Model):
         table_name = _settings.tokens_table
 
     token_hash = UnicodeAttribute(hash_key=True)
-    username_key = UnicodeAttribute()
+    user_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
     by_user = TokensByUserIndex()
@@ -66,7 +81,7 @@ class InterviewModel(Model):
     class Meta(_Meta):
         table_name = _settings.interviews_table
 
-    username_key = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(hash_key=True)
     interview_id = UnicodeAttribute(range_key=True)
     topic = UnicodeAttribute()
     language = UnicodeAttribute()
@@ -78,6 +93,9 @@ class InterviewModel(Model):
     tokens_in = NumberAttribute(default=0)  # model usage, from the provider's figures
     tokens_out = NumberAttribute(default=0)
     report = JSONAttribute(null=True)  # the feedback report, once the interview is ended
+    # Set while one request writes the report, so a second cannot call the model again.
+    report_claim = UnicodeAttribute(null=True)
+    report_claimed_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
 
@@ -100,7 +118,7 @@ class UsageModel(Model):
     class Meta(_Meta):
         table_name = _settings.usage_table
 
-    username_key = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(hash_key=True)
     day = UnicodeAttribute(range_key=True)  # YYYY-MM-DD
     chats = NumberAttribute(default=0)  # not `count`: that would hide Model.count()
     tokens_in = NumberAttribute(default=0)
@@ -119,8 +137,27 @@ class CounterModel(Model):
     expires_at = TTLAttribute()
 
 
-ALL_MODELS = [UserModel, EmailClaimModel, TokenModel, InterviewModel, MessageModel, UsageModel,
+class IdempotencyModel(Model):
+    """A POST's Idempotency-Key and, once it succeeded, its answer (idempotency.py). Kept in
+    the counters table: short-lived per-user records like the counters, removed by the same TTL."""
+    class Meta(_Meta):
+        table_name = _settings.counters_table
+
+    counter_key = UnicodeAttribute(hash_key=True)  # idempotency:<user_id>:<sha256 of the key>
+    owner = UnicodeAttribute()  # the request holding the claim
+    fingerprint = UnicodeAttribute()  # of the request first sent with this key
+    started_at = UTCDateTimeAttribute()
+    result = JSONAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
+ALL_MODELS = [UserModel, UsernameModel, EmailClaimModel, TokenModel, InterviewModel, MessageModel, UsageModel,
               CounterModel]
+
+
+def account_is_open():
+    """The condition every write for an account carries: the user item exists and is no tombstone."""
+    return UserModel.user_id.exists() & UserModel.deleted_at.does_not_exist()
 
 
 def connection() -> Connection:
@@ -135,6 +172,6 @@ def cancellation_codes(error) -> list:
 
 def reconnect(host: str = None) -> None:
     """Drop cached connections (and optionally point every table at `host`); for tests and tools."""
-    for model in ALL_MODELS:
+    for model in [*ALL_MODELS, IdempotencyModel]:  # the last shares the counters table
         model.Meta.host = host
         model._connection = None

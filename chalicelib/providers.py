@@ -39,24 +39,6 @@ def interviewer():
     raise ValueError(f'Unknown INTERVIEWER_PROVIDER {s.interviewer_provider!r}; use openai or offline.')
 
 
-CEILING_REACHED = ("Today's allowance of AI interviewer calls for the whole service is used up. "
-                   'Please try again tomorrow.')
-
-
-def interviewer_within_ceiling():
-    """The interviewer for one more model call, minding the service-wide daily ceiling: past
-    it, the offline interviewer stands in or the call is refused, as configured."""
-    from chalicelib import throttle
-    from chalicelib.errors import UpstreamUnavailable
-    chosen = interviewer()
-    if not getattr(chosen, 'metered', False) or throttle.take_model_call():
-        return chosen
-    s = config.settings()
-    if s.model_ceiling_action == 'offline':
-        return _offline_interviewer(s.interview_questions)
-    raise UpstreamUnavailable(CEILING_REACHED, {'Retry-After': '3600'})
-
-
 def offline_interviewer():
     """The built-in interviewer, which stands in whenever the model cannot."""
     return _offline_interviewer(config.settings().interview_questions)
@@ -114,3 +96,9 @@ def audio_store() -> AudioStore:
     s = config.settings()
     return AudioStore(s3(), s.audio_bucket, s.audio_prefix, s.audio_url_ttl_seconds,
                       synthesizer(), deadline_seconds=s.speech_timeout_seconds * 2)
+
+
+def export_store():
+    from chalicelib.exports import ExportStore
+    s = config.settings()
+    return ExportStore(s3(), s.audio_bucket, s.export_prefix, s.export_url_ttl_seconds)

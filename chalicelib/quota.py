@@ -1,5 +1,4 @@
 """The daily chat quota: one atomic conditional counter per user and day."""
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Optional
@@ -10,8 +9,6 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from chalicelib import config
 from chalicelib.errors import RateLimited
 from chalicelib.models import UsageModel, UserModel
-
-logger = logging.getLogger('mock_interviewer')
 
 LIMIT_REACHED = 'You have exceeded the chat request limit for today.'
 KEEP_COUNTERS_DAYS = 3
@@ -40,7 +37,8 @@ class QuotaStatus:
                 'X-RateLimit-Reset': str(int(self.resets_at.timestamp()))}
 
 
-def _today(now: Optional[datetime] = None) -> tuple:
+def today(now: Optional[datetime] = None) -> tuple:
+    """(the quota day as YYYY-MM-DD, the moment it ends)."""
     zone = ZoneInfo(config.settings().quota_timezone)
     local_now = (now or datetime.now(timezone.utc)).astimezone(zone)
     start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -57,36 +55,33 @@ def daily_limit(user: UserModel) -> int:
 
 
 def status(user: UserModel) -> QuotaStatus:
-    day, resets_at = _today()
+    day, resets_at = today()
     try:
-        usage = UsageModel.get(user.username_key, day)
+        usage = UsageModel.get(user.user_id, day)
     except DoesNotExist:
         return QuotaStatus(day, 0, daily_limit(user), resets_at)
     return QuotaStatus(day, int(usage.chats or 0), daily_limit(user), resets_at,
                        int(usage.tokens_in or 0), int(usage.tokens_out or 0))
 
 
-def record_tokens(user: UserModel, tokens_in: int, tokens_out: int) -> None:
-    """Adds a model call's token usage to today's figures (offline providers use none). Called
-    after the work is stored, so a failure here is logged and never fails the request."""
+def add_tokens(transaction, user_id: str, tokens_in: int, tokens_out: int) -> None:
+    """Adds a request's model tokens to the user's day, inside the transaction that stores the
+    request's work (the transaction's condition on the account keeps a deleted one deleted)."""
     if not (tokens_in or tokens_out):
         return
-    day, resets_at = _today()
-    try:
-        UsageModel(user.username_key, day).update(actions=[
-            UsageModel.tokens_in.add(tokens_in), UsageModel.tokens_out.add(tokens_out),
-            UsageModel.expires_at.set(resets_at + timedelta(days=KEEP_COUNTERS_DAYS))])
-    except Exception:
-        logger.exception('could not record token usage')
+    day, resets_at = today()
+    transaction.update(UsageModel(user_id, day), actions=[
+        UsageModel.tokens_in.add(tokens_in), UsageModel.tokens_out.add(tokens_out),
+        UsageModel.expires_at.set(resets_at + timedelta(days=KEEP_COUNTERS_DAYS))])
 
 
 def consume(user: UserModel) -> QuotaStatus:
     """Uses one of today's chats, or raises RateLimited. Safe under any concurrency."""
-    day, resets_at = _today()
+    day, resets_at = today()
     limit = daily_limit(user)
     if limit <= 0:
         raise _limit_reached(day, limit, resets_at)
-    usage = UsageModel(user.username_key, day)
+    usage = UsageModel(user.user_id, day)
     try:
         usage.update(
             actions=[UsageModel.chats.add(1),
@@ -100,15 +95,18 @@ def consume(user: UserModel) -> QuotaStatus:
     return QuotaStatus(day, int(usage.chats), limit, resets_at)
 
 
+def seconds_until(moment: datetime) -> int:
+    return max(1, int((moment - datetime.now(timezone.utc)).total_seconds()) + 1)
+
+
 def _limit_reached(day: str, limit: int, resets_at: datetime) -> RateLimited:
-    seconds = int((resets_at - datetime.now(timezone.utc)).total_seconds()) + 1
-    return RateLimited(LIMIT_REACHED, seconds, QuotaStatus(day, limit, limit, resets_at).headers())
+    return RateLimited(LIMIT_REACHED, seconds_until(resets_at), QuotaStatus(day, limit, limit, resets_at).headers())
 
 
 def refund(user: UserModel, used: QuotaStatus) -> None:
     """Gives back a chat whose turn failed, on the day it was taken from."""
     try:
-        UsageModel(user.username_key, used.day).update(
+        UsageModel(user.user_id, used.day).update(
             actions=[UsageModel.chats.add(-1)], condition=UsageModel.chats > 0)
     except UpdateError as error:
         if error.cause_response_code != 'ConditionalCheckFailedException':

@@ -1,9 +1,10 @@
 """One turn of an interview: the interviewer's opening question, or its reply to an answer.
 
 A turn is: use one of today's chats, ask the interviewer, then store the candidate's answer,
-the reply (with its hidden notes) and the interview's progress in one transaction. If the
-interviewer fails the chat is given back and nothing is stored; speech comes last and can
-only degrade the reply to text. The turn that ends an interview also writes its report, in
+the reply (with its hidden notes), the interview's progress and the model's token usage in
+one transaction, on condition that the account still exists. If the turn fails nothing is
+stored, and the chat is given back unless a model call may have been billed (billing.py);
+speech comes last and can only degrade the reply to text. The turn that ends an interview also writes its report, in
 the same transaction, and speaks a few sentences of it: the original page has no report view.
 Whatever goes wrong is said in the interview's language (interview_messages.py).
 """
@@ -16,15 +17,16 @@ from typing import Optional
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import config, feedback, interviews, providers, quota
-from chalicelib.errors import ApiError, BadRequest, Conflict, UpstreamUnavailable
+from chalicelib import billing, config, feedback, idempotency, interviews, providers, quota
+from chalicelib.errors import ApiError, BadRequest, Conflict, RateLimited, Unauthorized, UpstreamUnavailable
 from chalicelib.fields import optional_text
-from chalicelib.interview_messages import (ANSWER_REQUIRED, BUSY, FINISHED, MODEL_UNAVAILABLE,
-                                          audio_error_in_language, in_language)
+from chalicelib.interview_messages import (ACCOUNT_GONE, ANSWER_REQUIRED, BUSY, FINISHED, MODEL_FAILED_BILLED,
+                                          MODEL_UNAVAILABLE, audio_error_in_language, in_language)
 from chalicelib.interviewers.bank import phrases
 from chalicelib.interviewers.base import (DEFAULT_LANGUAGE, InterviewContext, InterviewerReply,
                                           InterviewerUnavailable, Message, topic_title)
-from chalicelib.models import InterviewModel, MessageModel, UserModel, cancellation_codes, connection
+from chalicelib.models import (InterviewModel, MessageModel, UserModel, account_is_open, cancellation_codes,
+                               connection)
 
 logger = logging.getLogger('mock_interviewer')
 
@@ -37,6 +39,22 @@ class ChatRequest:
     user_input: Optional[str]
     topic: Optional[str]
     language: str
+
+
+@dataclass(frozen=True)
+class Retry:
+    """The request's Idempotency-Key (if any) and what identifies the request it was sent with."""
+    key: Optional[str] = None
+    fingerprint: str = ''
+
+
+@dataclass
+class Turn:
+    """What one request's turn uses: the deadline, the model meter, the idempotency claim."""
+    user: UserModel
+    deadline: float
+    meter: billing.Meter
+    claim: Optional[idempotency.Claim] = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +88,7 @@ def parse_answer(body: dict) -> str:
 
 
 # -- the three ways a turn starts -------------------------------------------------------------
-def chat(user: UserModel, body: dict) -> tuple:
+def chat(user: UserModel, body: dict, retry: Retry = Retry()) -> tuple:
     """POST /api/chat/gpt/: a topic alone starts an interview; an answer goes to the current one,
     and once that has finished, starts the next on the same topic and language (the original
     page can only send answers, and cannot recover from an error here)."""
@@ -81,152 +99,193 @@ def chat(user: UserModel, body: dict) -> tuple:
     except ApiError as error:
         raise in_language(error, language if isinstance(language, str) else DEFAULT_LANGUAGE)
     if request.user_input is None:
-        return start(user, NewInterview(request.topic, request.language))
+        return start(user, NewInterview(request.topic, request.language), retry)
     if interview is None:
         topic = request.topic or topic_title(None, request.language)
-        return _run(user, None, request.user_input, NewInterview(topic, request.language))
+        return _run(user, None, request.user_input, retry, NewInterview(topic, request.language))
     if interview.status != 'active':
         again = NewInterview(interview.topic, interview.language, interview.job_description)
-        return _run(user, None, request.user_input, again, restart=True)
-    return _run(user, interview, request.user_input)
+        return _run(user, None, request.user_input, retry, again, restart=True)
+    return _run(user, interview, request.user_input, retry)
 
 
-def start(user: UserModel, new: NewInterview) -> tuple:
-    return _run(user, None, None, new)
+def start(user: UserModel, new: NewInterview, retry: Retry = Retry()) -> tuple:
+    return _run(user, None, None, retry, new)
 
 
-def answer(user: UserModel, interview_id: str, body: dict) -> tuple:
+def answer(user: UserModel, interview_id: str, body: dict, retry: Retry = Retry()) -> tuple:
     interview = interviews.find(user, interview_id)
     try:
         user_input = parse_answer(body)
     except ApiError as error:
         raise in_language(error, interview.language)
-    return _run(user, interview, user_input)
+    return _run(user, interview, user_input, retry)
 
 
 # -- the turn itself --------------------------------------------------------------------------
-def _run(user: UserModel, interview: Optional[InterviewModel], user_input: Optional[str],
+def _run(user: UserModel, interview: Optional[InterviewModel], user_input: Optional[str], retry: Retry,
          new: Optional[NewInterview] = None, restart: bool = False) -> tuple:
-    """Returns (body, headers) of a successful turn, or raises with the quota left untouched."""
+    """Returns (body, headers) of a successful turn, or raises having stored nothing."""
     started = time.monotonic()
-    deadline = started + config.settings().request_deadline_seconds
+    turn = Turn(user, started + config.settings().request_deadline_seconds, billing.Meter(user.user_id))
     language = interview.language if interview is not None else new.language
-    used = quota.consume(user)  # first: with no chats left the answer is 429, whatever else
+    if retry.key:
+        turn.claim = idempotency.claim(user.user_id, retry.key, retry.fingerprint)
+        if turn.claim.stored is not None:  # a retry of a request that succeeded: its answer again
+            return _with_audio(dict(turn.claim.stored['body']), turn), turn.claim.stored['headers']
+    try:
+        used = quota.consume(user)  # first: with no chats left the answer is 429, whatever else
+    except BaseException:
+        idempotency.give_back(turn.claim)
+        raise
     try:
         if interview is not None and interview.status != 'active':
             raise Conflict(FINISHED['en'])
         if interview is None:
-            interview, reply = _open(user, new, user_input, deadline, restart)
+            interview, reply = _open(turn, new, user_input, used, restart)
         else:
-            reply = _reply(interview, user_input, deadline)
+            reply = _reply(turn, interview, user_input, used)
     except BaseException as error:
-        _give_back(user, used)
+        _settle_failed_turn(turn, used)
         if isinstance(error, ApiError):
             raise in_language(error, language)
         raise
-    quota.record_tokens(user, reply.tokens_in, reply.tokens_out)
-    time_left = config.settings().request_deadline_seconds - (time.monotonic() - started)
-    audio = providers.audio_store().speak(reply.text, interview.language, user.username_key,
-                                          user.audio_salt or '', deadline_seconds=time_left)
-    body = {'response': reply.text, 'audio_url': audio.url, 'interview_id': interview.interview_id,
+    return _with_audio(_body(reply, interview, used), turn), used.headers()
+
+
+def _body(reply: InterviewerReply, interview: InterviewModel, used: quota.QuotaStatus) -> dict:
+    return {'response': reply.text, 'audio_url': None, 'interview_id': interview.interview_id,
             'interview': interviews.summary(interview), **used.as_dict()}
+
+
+def _with_audio(body: dict, turn: Turn) -> dict:
+    language = body['interview']['language']
+    time_left = turn.deadline - time.monotonic()
+    audio = providers.audio_store().speak(body['response'], language, turn.user.user_id,
+                                          turn.user.audio_salt or '', deadline_seconds=time_left)
+    body['audio_url'] = audio.url
+    body.pop('audio_error', None)
     if audio.error:
-        body['audio_error'] = audio_error_in_language(audio.error, interview.language)
-    return body, used.headers()
+        body['audio_error'] = audio_error_in_language(audio.error, language)
+    return body
 
 
-def _open(user: UserModel, new: NewInterview, first_input: Optional[str], deadline: float,
+def _open(turn: Turn, new: NewInterview, first_input: Optional[str], used: quota.QuotaStatus,
           restart: bool = False) -> tuple:
     now = _now()
-    recent = interviews.recent_questions(user, RECENT_INTERVIEWS)
-    interview = InterviewModel(user.username_key, interviews.new_interview_id(), topic=new.topic,
+    recent = interviews.recent_questions(turn.user, RECENT_INTERVIEWS)
+    interview = InterviewModel(turn.user.user_id, interviews.new_interview_id(), topic=new.topic,
                                language=new.language, status='active', turns=0, next_seq=0,
                                job_description=new.job_description, created_at=now, updated_at=now)
-    reply = _ask('open', _context(interview, [], deadline, recent))
+    reply = _ask('open', turn, _context(interview, [], turn, recent))
     if restart:  # the next interview, begun by an answer to a finished one: say so first
         reply.text = f"{phrases()[new.language]['restart'][0]} {reply.text}"
     # What was sent before any question is kept, in order, ahead of the opening (never graded).
     said = [('user', first_input, None)] if first_input else []
     said.append(('assistant', reply.text, reply.notes))
-    _store(interview, said, reply, is_new=True)
+    _store(turn, interview, said, reply, used, is_new=True)
     return interview, reply
 
 
-def _reply(interview: InterviewModel, user_input: str, deadline: float) -> InterviewerReply:
+def _reply(turn: Turn, interview: InterviewModel, user_input: str, used: quota.QuotaStatus) -> InterviewerReply:
     history = [Message(m.role, m.content, m.notes) for m in interviews.messages_of(interview)]
-    reply = _ask('respond', _context(interview, history, deadline), user_input)
+    reply = _ask('respond', turn, _context(interview, history, turn), user_input)
     report = None
     if reply.finished:
-        ended = _context(interview, [*history, Message('user', user_input)], deadline)
-        report, tokens_in, tokens_out = feedback.write_report(ended)
+        ended = _context(interview, [*history, Message('user', user_input)], turn)
+        report = feedback.write_report(ended)
         report['interview_id'] = interview.interview_id
-        reply.tokens_in, reply.tokens_out = reply.tokens_in + tokens_in, reply.tokens_out + tokens_out
         reply.text = f'{reply.text} {feedback.spoken(report)}'
-    _store(interview, [('user', user_input, None), ('assistant', reply.text, reply.notes)], reply,
+    _store(turn, interview, [('user', user_input, None), ('assistant', reply.text, reply.notes)], reply, used,
            is_new=False, report=report)
     return reply
 
 
-def _context(interview: InterviewModel, history: list, deadline: Optional[float] = None,
+def _context(interview: InterviewModel, history: list, turn: Turn,
              recent: Optional[list] = None) -> InterviewContext:
     return InterviewContext(topic=interview.topic, language=interview.language, history=history,
                             state=dict(interview.interviewer_state or {}),
                             job_description=interview.job_description,
-                            answers_so_far=int(interview.turns or 0), deadline=deadline,
-                            recent_questions=list(recent or []))
+                            answers_so_far=int(interview.turns or 0), deadline=turn.deadline,
+                            recent_questions=list(recent or []), meter=turn.meter)
 
 
-def _ask(step: str, *args) -> InterviewerReply:
+def _ask(step: str, turn: Turn, *args) -> InterviewerReply:
     """`open` or `respond` on the configured interviewer; any failure of the model, including
-    its key not being readable, is a 503 the caller can retry."""
+    its key not being readable, is a 503 the caller can retry (a 429 once the user's own model
+    budget for the day is spent)."""
     try:
-        return getattr(providers.interviewer_within_ceiling(), step)(*args)
+        return getattr(providers.interviewer(), step)(*args)
+    except billing.ModelBudgetExhausted as error:
+        if error.whose == 'user':
+            raise RateLimited(error.message, error.retry_after)
+        raise UpstreamUnavailable(error.message, {'Retry-After': str(min(error.retry_after, 3600))})
     except InterviewerUnavailable as error:
         logger.warning('interviewer unavailable: %s', error.reason)
-        raise UpstreamUnavailable(MODEL_UNAVAILABLE['en'], {'Retry-After': '5'})
+        message = MODEL_FAILED_BILLED if turn.meter.billed else MODEL_UNAVAILABLE
+        raise UpstreamUnavailable(message['en'], {'Retry-After': '5'})
 
 
-def _store(interview: InterviewModel, said: list, reply: InterviewerReply, is_new: bool,
-           report: Optional[dict] = None) -> None:
-    """Messages, interview progress and (on the last turn) the report in one transaction, or nothing."""
+def _store(turn: Turn, interview: InterviewModel, said: list, reply: InterviewerReply,
+           used: quota.QuotaStatus, is_new: bool, report: Optional[dict] = None) -> None:
+    """Messages, interview progress, the model's token usage, (on the last turn) the report and
+    (with an Idempotency-Key) the answer, in one transaction on condition that the account still
+    exists; or nothing."""
     now = _now()
     first_seq = int(interview.next_seq)
     answers = 0 if is_new else 1  # what is sent before the first question answers nothing
     status = 'finished' if reply.finished else 'active'
+    tokens_in, tokens_out = turn.meter.tokens_in, turn.meter.tokens_out
+    before_turn = (InterviewModel.next_seq == first_seq) & (InterviewModel.status == 'active')
+    # The view returned with the reply shows the interview after this turn.
+    interview.next_seq, interview.status, interview.updated_at = first_seq + len(said), status, now
+    interview.turns = int(interview.turns or 0) + answers
+    interview.interviewer_state = reply.state
+    interview.report = report if report is not None else interview.report
+    interview.tokens_in = int(interview.tokens_in or 0) + tokens_in
+    interview.tokens_out = int(interview.tokens_out or 0) + tokens_out
     try:
         with TransactWrite(connection=connection()) as transaction:
+            transaction.condition_check(UserModel, turn.user.user_id, condition=account_is_open())
             for offset, (role, content, notes) in enumerate(said):
                 transaction.save(MessageModel(interview.interview_id, first_seq + offset, role=role,
                                               content=content, notes=notes, created_at=now),
                                  condition=MessageModel.seq.does_not_exist())
             if is_new:
-                interview.next_seq, interview.turns, interview.status = first_seq + len(said), answers, status
-                interview.interviewer_state = reply.state
-                interview.tokens_in, interview.tokens_out = reply.tokens_in, reply.tokens_out
                 transaction.save(interview, condition=InterviewModel.interview_id.does_not_exist())
             else:
                 finished = [InterviewModel.report.set(report)] if report is not None else []
                 transaction.update(interview, actions=[
                     *finished,
-                    InterviewModel.next_seq.set(first_seq + len(said)),
+                    InterviewModel.next_seq.set(interview.next_seq),
                     InterviewModel.turns.add(answers),
                     InterviewModel.interviewer_state.set(reply.state),
                     InterviewModel.status.set(status),
-                    InterviewModel.tokens_in.add(reply.tokens_in),
-                    InterviewModel.tokens_out.add(reply.tokens_out),
+                    InterviewModel.tokens_in.add(tokens_in),
+                    InterviewModel.tokens_out.add(tokens_out),
                     InterviewModel.updated_at.set(now),
-                ], condition=(InterviewModel.next_seq == first_seq) & (InterviewModel.status == 'active'))
+                ], condition=before_turn)
+            quota.add_tokens(transaction, turn.user.user_id, tokens_in, tokens_out)
+            if turn.claim is not None:
+                idempotency.complete_in(transaction, turn.claim,
+                                        {'body': _body(reply, interview, used), 'headers': used.headers()})
     except TransactWriteError as error:
         codes = cancellation_codes(error)
+        if codes[:1] == ['ConditionalCheckFailed']:
+            raise Unauthorized(ACCOUNT_GONE['en'])
         if 'ConditionalCheckFailed' in codes or 'TransactionConflict' in codes:
             raise Conflict(BUSY['en'])
         raise
-    if not is_new:  # the view returned with the reply shows the interview after this turn
-        interview.turns, interview.status, interview.updated_at = int(interview.turns) + answers, status, now
-        interview.next_seq = first_seq + len(said)
-        interview.report = report if report is not None else interview.report
-        interview.tokens_in = int(interview.tokens_in or 0) + reply.tokens_in
-        interview.tokens_out = int(interview.tokens_out or 0) + reply.tokens_out
+
+
+def _settle_failed_turn(turn: Turn, used: quota.QuotaStatus) -> None:
+    """Nothing of the turn was stored. Its chat is given back only if no model call may have
+    been billed; the tokens of calls that were made are recorded either way."""
+    idempotency.give_back(turn.claim)
+    if turn.meter.billed:
+        billing.record_tokens_of_failed_request(turn.meter)
+    else:
+        _give_back(turn.user, used)
 
 
 def _give_back(user: UserModel, used: quota.QuotaStatus) -> None:

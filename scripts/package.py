@@ -26,7 +26,8 @@ from pynamodb.attributes import TTLAttribute
 from scripts.bootstrap import ROOT, stage_environment
 
 TABLE_SETTINGS = {  # environment variable -> (logical id in the template, the model's class name)
-    'USERS_TABLE': ('UsersTable', 'UserModel'), 'EMAILS_TABLE': ('EmailsTable', 'EmailClaimModel'),
+    'USERS_TABLE': ('UsersTable', 'UserModel'), 'USERNAMES_TABLE': ('UsernamesTable', 'UsernameModel'),
+    'EMAILS_TABLE': ('EmailsTable', 'EmailClaimModel'),
     'TOKENS_TABLE': ('TokensTable', 'TokenModel'), 'INTERVIEWS_TABLE': ('InterviewsTable', 'InterviewModel'),
     'MESSAGES_TABLE': ('MessagesTable', 'MessageModel'), 'USAGE_TABLE': ('UsageTable', 'UsageModel'),
     'COUNTERS_TABLE': ('CountersTable', 'CounterModel'),

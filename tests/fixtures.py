@@ -66,6 +66,12 @@ class ApiClient:
         return logged_in.json_body['Token']
 
 
+def user_named(username: str):
+    """The stored account of `username` (looked up as the login does), or None."""
+    from chalicelib.accounts import find_user
+    return find_user(username)
+
+
 @pytest.fixture
 def api(aws):
     # A stage with no settings in .chalice/config.json: the environment conftest.py set is the

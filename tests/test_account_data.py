@@ -3,8 +3,8 @@ import pytest
 
 from chalicelib import config, providers
 from chalicelib.models import (EmailClaimModel, InterviewModel, MessageModel, TokenModel, UsageModel,
-                               UserModel)
-from tests.fixtures import PASSWORD, FakeSynthesizer
+                               UsernameModel, UserModel)
+from tests.fixtures import PASSWORD, FakeSynthesizer, user_named
 
 
 @pytest.fixture
@@ -72,12 +72,14 @@ def test_delete_removes_every_trace_but_leaves_other_users_alone(api, alice_with
 
     response = api.delete('/api/user/me/', {'password': PASSWORD}, token=token)
     assert response.status_code == 200
-    assert [u.username_key for u in UserModel.scan()] == ['bob']
+    bob_id = user_named('bob').user_id
+    assert [u.user_id for u in UserModel.scan()] == [bob_id]
     assert [c.email_key for c in EmailClaimModel.scan()] == ['bob@example.com']
-    assert {t.username_key for t in TokenModel.scan()} == {'bob'}
-    assert {i.username_key for i in InterviewModel.scan()} == {'bob'}
+    assert [c.username_key for c in UsernameModel.scan()] == ['bob']
+    assert {t.user_id for t in TokenModel.scan()} == {bob_id}
+    assert {i.user_id for i in InterviewModel.scan()} == {bob_id}
     assert MessageModel.count(interview_id) == 0
-    assert {u.username_key for u in UsageModel.scan()} == {'bob'}
+    assert {u.user_id for u in UsageModel.scan()} == {bob_id}
     assert len(s3.list_objects_v2(Bucket=bucket).get('Contents', [])) == 1  # bob's clip
     assert api.get('/api/chat/gpt/', token=token).status_code == 401
     assert api.get('/api/chat/gpt/', token=bob).status_code == 200

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from chalicelib.models import EmailClaimModel, TokenModel, UserModel
-from tests.fixtures import PASSWORD
+from chalicelib.models import EmailClaimModel, TokenModel, UsernameModel, UserModel
+from tests.fixtures import PASSWORD, user_named
 
 
 def register(api, **fields):
@@ -18,10 +18,11 @@ def test_register_returns_201_and_stores_only_a_bcrypt_hash(api):
     response = register(api, password2=PASSWORD)
     assert response.status_code == 201
     assert response.json_body == {'message': 'User registered successfully.'}
-    user = UserModel.get('alice')
-    assert user.email == 'alice@example.com'
+    user = user_named('alice')
+    assert user.email == 'alice@example.com' and len(user.user_id) == 32
     assert user.password_hash.startswith('$2b$') and PASSWORD not in user.password_hash
-    assert EmailClaimModel.get('alice@example.com').username_key == 'alice'
+    assert EmailClaimModel.get('alice@example.com').user_id == user.user_id
+    assert UsernameModel.get('alice').user_id == user.user_id
 
 
 def test_register_works_without_trailing_slash(api):
@@ -64,10 +65,11 @@ def test_register_with_invalid_field_is_400_naming_it(api, fields, word):
 
 
 def test_password_of_exactly_72_bytes_is_accepted_and_usable(api):
-    password = 'p' * 72
+    password = 'interview practice, ' * 3 + 'x' * 12
+    assert len(password.encode()) == 72
     assert register(api, password=password).status_code == 201
     assert api.post('/api/user/login/', {'username': 'alice', 'password': password}).status_code == 200
-    assert api.post('/api/user/login/', {'username': 'alice', 'password': 'p' * 71}).status_code == 401
+    assert api.post('/api/user/login/', {'username': 'alice', 'password': password[:71]}).status_code == 401
 
 
 @pytest.mark.parametrize('username, email, error', [

@@ -216,11 +216,11 @@ def test_the_day_follows_the_configured_time_zone(monkeypatch):
     from chalicelib import quota
     moment = datetime(2026, 3, 1, 16, 30, tzinfo=timezone.utc)  # 01:30 on 2 March in Seoul
     monkeypatch.setenv('QUOTA_TIMEZONE', 'Asia/Seoul')
-    day, resets_at = quota._today(moment)
+    day, resets_at = quota.today(moment)
     assert day == '2026-03-02'
     assert resets_at.astimezone(timezone.utc) == datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
     monkeypatch.setenv('QUOTA_TIMEZONE', 'UTC')
-    assert quota._today(moment)[0] == '2026-03-01'
+    assert quota.today(moment)[0] == '2026-03-01'
 
 
 def test_speech_gets_only_what_is_left_of_the_request_deadline(api, monkeypatch):

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from chalicelib.accounts import find_user
 from chalicelib.models import EmailClaimModel, InterviewModel, MessageModel, UsageModel, UserModel
 
 pytestmark = pytest.mark.dynamodb_local
@@ -43,8 +44,9 @@ def test_30_concurrent_chats_with_limit_6_give_exactly_6_successes(served_api):
                                              {'interview_topic': f'backend {i}'}, token))
     statuses = Counter(status for status, _ in results)
     assert statuses == {200: 6, 429: 24}
-    assert UsageModel.get('alice', next(iter(UsageModel.query('alice'))).day).chats == 6
-    assert InterviewModel.count('alice') == 6
+    alice = find_user('alice').user_id
+    assert UsageModel.get(alice, next(iter(UsageModel.query(alice))).day).chats == 6
+    assert InterviewModel.count(alice) == 6
     assert call(served_api, 'GET', '/api/chat/gpt/', token=token)[1]['count'] == 6
 
 
@@ -57,7 +59,7 @@ def test_concurrent_answers_to_one_interview_never_duplicate_or_lose_a_turn(serv
                                              {'user_input': f'answer number {i} about indexes and caching'}, token))
     statuses = Counter(status for status, _ in results)
     assert set(statuses) <= {200, 409} and statuses[200] >= 1
-    interview = next(iter(InterviewModel.query('alice')))
+    interview = next(iter(InterviewModel.query(find_user('alice').user_id)))
     messages = list(MessageModel.query(interview.interview_id))
     assert [m.seq for m in messages] == list(range(len(messages)))
     assert len(messages) == 1 + 2 * statuses[200]  # opening + a pair per successful turn
@@ -88,7 +90,7 @@ def test_quota_is_exact_under_threads_at_the_service_level(ddb):
     from datetime import datetime, timezone
     from chalicelib import quota
     from chalicelib.errors import RateLimited
-    user = UserModel('bob', username='bob', email='bob@example.com', password_hash='x',
+    user = UserModel('bob-id', username='bob', email='bob@example.com', password_hash='x',
                      daily_chat_limit=6, created_at=datetime.now(timezone.utc))
     user.save()
 

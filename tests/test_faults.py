@@ -9,7 +9,7 @@ from pynamodb.connection.base import Connection
 
 from chalicelib import providers
 from chalicelib.models import InterviewModel, MessageModel
-from tests.fixtures import PASSWORD, FakeSynthesizer, ScriptedInterviewer, use_fake_openai
+from tests.fixtures import PASSWORD, FakeSynthesizer, ScriptedInterviewer, use_fake_openai, user_named
 
 
 def stored_messages():
@@ -82,7 +82,7 @@ class ConcurrentWriter(ScriptedInterviewer):
     """While the model 'thinks', another request finishes a turn in the same interview."""
 
     def respond(self, context, answer):
-        interview = next(InterviewModel.query('alice'))
+        interview = next(InterviewModel.query(user_named('alice').user_id))
         interview.update(actions=[InterviewModel.next_seq.add(2)])
         return super().respond(context, answer)
 

@@ -4,7 +4,7 @@ import pytest
 from chalicelib import providers
 from chalicelib.interviewers.base import InterviewerUnavailable
 from chalicelib.models import InterviewModel, MessageModel, UsageModel
-from tests.fixtures import FakeSynthesizer, ScriptedInterviewer
+from tests.fixtures import FakeSynthesizer, ScriptedInterviewer, user_named
 
 THOROUGH = ('First, I would look at the query plan and add an index on the filtered columns, '
             'for example a composite B-tree index; because writes get slower, I measure both. '
@@ -229,7 +229,7 @@ def test_report_without_answers_is_400_and_leaves_the_interview_open(api, alice)
     interview_id = create(api, alice).json_body['interview']['id']
     response = api.post(f'/api/interviews/{interview_id}/report/', token=alice)
     assert response.status_code == 400
-    assert InterviewModel.get('alice', interview_id).status == 'active'
+    assert InterviewModel.get(user_named('alice').user_id, interview_id).status == 'active'
 
 
 def test_model_report_failure_gives_the_offline_report_labelled_with_the_reason(api, alice):
@@ -243,7 +243,7 @@ def test_model_report_failure_gives_the_offline_report_labelled_with_the_reason(
         response = api.post(f'/api/interviews/{interview_id}/report/', token=alice)
     assert response.status_code == 201
     assert response.json_body['source'] == 'offline' and 'AI 면접관' in response.json_body['fallback_reason']
-    stored = InterviewModel.get('alice', interview_id)
+    stored = InterviewModel.get(user_named('alice').user_id, interview_id)
     assert stored.status == 'finished' and stored.report['source'] == 'offline'
 
 
@@ -288,7 +288,7 @@ def test_another_users_interview_is_404_everywhere_and_unchanged(api, alice, bob
     assert response.status_code == 404
     assert response.json_body == {'error': 'Interview not found.'}
     assert [(m.seq, m.content) for m in MessageModel.query(interview_id)] == before
-    assert InterviewModel.get('alice', interview_id).status == 'active'
+    assert InterviewModel.get(user_named('alice').user_id, interview_id).status == 'active'
 
 
 @pytest.mark.parametrize('method, path', ROUTES)

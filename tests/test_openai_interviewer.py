@@ -326,8 +326,10 @@ def test_chat_through_the_api_uses_the_model(api, fake_openai, monkeypatch):
     assert api.get('/api/health/').json_body['llm'] == 'openai'
 
 
-@pytest.mark.parametrize('mode', ['500', '429', 'slow', 'malformed'])
-def test_model_failure_through_the_api_is_503_and_keeps_the_chat(api, fake_openai, monkeypatch, mode):
+@pytest.mark.parametrize('mode, billed', [('500', False), ('429', False), ('slow', True), ('malformed', True)])
+def test_model_failure_through_the_api_is_503_and_stores_nothing(api, fake_openai, monkeypatch, mode, billed):
+    """An error status bills nothing, so the chat is given back; a timeout (the model may have done
+    the work) or a 200 without a usable reply may have been billed, so the chat stays used."""
     use_fake_openai(monkeypatch, fake_openai, OPENAI_TIMEOUT_SECONDS='0.5')
     fake_openai.slow_seconds = 1.5
     token = api.signup()
@@ -338,7 +340,8 @@ def test_model_failure_through_the_api_is_503_and_keeps_the_chat(api, fake_opena
     response = api.post('/api/chat/gpt/', {'user_input': 'my answer'}, token=token)
     assert response.status_code == 503
     assert MessageModel.count() == stored
-    assert api.get('/api/chat/gpt/', token=token).json_body['count'] == 1
+    assert api.get('/api/chat/gpt/', token=token).json_body['count'] == (2 if billed else 1)
+    assert ('오늘 사용량에 포함되었습니다' in response.json_body['error']) == billed  # a Korean interview
 
 
 # -- through the API: hidden notes, bounded prompts over 40 turns, the closing, the report ---
@@ -388,7 +391,7 @@ def test_hidden_notes_are_stored_but_never_shown_or_spoken(api, fake_openai, mon
 
 def test_prompt_at_turn_40_stays_within_a_fixed_budget_and_remembers_question_one(api, fake_openai, monkeypatch):
     token, interview_id = _start_llm_interview(api, fake_openai, monkeypatch, questions='100',
-                                               CONTEXT_BUDGET_CHARS='3000')
+                                               CONTEXT_BUDGET_CHARS='3000', MODEL_CALLS_PER_USER_PER_DAY='100')
     sizes = []
     for turn in range(1, 41):
         # Different words each turn: a near repeat of an earlier question would be rejected.

@@ -184,7 +184,7 @@ def test_authorization_is_an_api_key_in_the_authorization_header(document):
 def test_username_email_and_password_bounds_are_the_apps(document):
     assert property_schema(document, 'RegisterRequest', 'username')['pattern'] == accounts.USERNAME_PATTERN.pattern
     password = property_schema(document, 'RegisterRequest', 'password')
-    assert (password['minLength'], password['maxLength']) == (accounts.MIN_PASSWORD_BYTES,
+    assert (password['minLength'], password['maxLength']) == (accounts.MIN_PASSWORD_CHARS,
                                                               accounts.MAX_PASSWORD_BYTES)
     email = property_schema(document, 'RegisterRequest', 'email')
     assert (email['pattern'], email['maxLength']) == (accounts.EMAIL_PATTERN.pattern, accounts.MAX_EMAIL_CHARS)

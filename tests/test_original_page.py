@@ -5,6 +5,7 @@ import re
 
 from chalicelib.accounts import set_daily_limit
 from chalicelib.models import InterviewModel
+from tests.fixtures import user_named
 
 HANGUL = re.compile(r'[\uac00-\ud7a3]')
 ANSWERS = ['저는 4년 차 백엔드 개발자로, 주문과 결제 API를 만들고 운영해 왔습니다. 대용량 트래픽 처리에 관심이 많습니다.',
@@ -65,8 +66,8 @@ def test_two_interviews_back_to_back_with_only_what_the_original_page_sends(api)
     # Every message the candidate saw was Korean.
     for text in [opening['response'], *replies, restarted['response'], *second_replies]:
         assert HANGUL.search(text), text
-    first_questions = set(InterviewModel.get('alice', first_id).interviewer_state['asked'])
-    second_questions = set(InterviewModel.get('alice', restarted['interview_id']).interviewer_state['asked'])
+    first_questions = set(InterviewModel.get(user_named('alice').user_id, first_id).interviewer_state['asked'])
+    second_questions = set(InterviewModel.get(user_named('alice').user_id, restarted['interview_id']).interviewer_state['asked'])
     assert first_questions and not first_questions & second_questions
 
 

@@ -28,6 +28,15 @@ class InterviewContext:
     answers_so_far: int = 0  # answers given before this turn
     deadline: Optional[float] = None  # time.monotonic() by which the reply must be ready
     recent_questions: List[str] = field(default_factory=list)  # bank ids asked in recent interviews
+    meter: Optional['CallMeter'] = None  # counts paid model calls (billing.Meter); None: uncounted
+
+
+class CallMeter(Protocol):
+    """Told of every model call: before it (may refuse: no budget left) and after it."""
+
+    def before_call(self) -> None: ...
+
+    def after_call(self, tokens_in: int = 0, tokens_out: int = 0, billed: bool = True) -> None: ...
 
 
 @dataclass

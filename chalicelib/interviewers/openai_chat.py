@@ -17,8 +17,8 @@ from typing import List, Optional, Tuple
 import openai
 
 from chalicelib.interviewers import prompts
-from chalicelib.interviewers.base import (InterviewContext, InterviewerReply, InterviewerUnavailable,
-                                          Message, ReportResult, topic_title)
+from chalicelib.interviewers.base import (CallMeter, InterviewContext, InterviewerReply,
+                                          InterviewerUnavailable, Message, ReportResult, topic_title)
 from chalicelib.interviewers.model_output import REPLY_SCHEMA, check_reply, json_object, parse_reply
 from chalicelib.interviewers.model_report import (REPORT_SCHEMA_HINT, mark_verified_quotes, report_schema,
                                                   required_criteria, transcript_for_report, validate_report)
@@ -75,7 +75,6 @@ def _time_left(deadline: Optional[float]) -> float:
 
 class OpenAIInterviewer:
     name = 'openai'
-    metered = True  # every call costs money, so it counts against the daily ceiling
 
     def __init__(self, api_key: str, base_url: str, model: str, timeout_seconds: float,
                  max_retries: int, max_output_tokens: int, context_budget_chars: int,
@@ -121,8 +120,10 @@ class OpenAIInterviewer:
                 break
             try:
                 completion = self._complete(messages, self.max_output_tokens, context.deadline,
-                                            'interview_reply', REPLY_SCHEMA)
+                                            'interview_reply', REPLY_SCHEMA, context.meter)
             except InterviewerUnavailable as error:
+                if attempt == 0 and getattr(error, 'stand_in', False):
+                    break  # no model calls left today, and the offline interviewer is to stand in
                 if attempt == 0:
                     raise  # the model is down: a 503 the caller can retry, as before
                 logger.warning('the model failed on the corrective retry: %s', error.reason)
@@ -165,7 +166,8 @@ class OpenAIInterviewer:
                 break
             try:
                 completion = self._complete(messages, max(self.max_output_tokens, REPORT_MAX_TOKENS),
-                                            context.deadline, 'interview_report', report_schema(criteria))
+                                            context.deadline, 'interview_report', report_schema(criteria),
+                                            context.meter)
             except InterviewerUnavailable as error:
                 reason = error.reason
                 break
@@ -191,19 +193,22 @@ class OpenAIInterviewer:
 
     # -- the one place the SDK is called ---------------------------------------------------
     def _complete(self, messages: list, max_tokens: int, deadline: Optional[float],
-                  schema_name: str, schema: dict) -> Completion:
+                  schema_name: str, schema: dict, meter: Optional[CallMeter] = None) -> Completion:
         """One completion in the strictest response format this server accepts, within the
         deadline; transport failures (after retries that fit the deadline) raise
-        InterviewerUnavailable."""
+        InterviewerUnavailable. Every call is counted by the meter before it is made and told
+        after it whether it may have been billed."""
+        meter = meter or _Uncounted()
         transport_tries = 0
         while True:
             response_format = self._response_format(schema_name, schema)
+            meter.before_call()
             try:
                 completion = self._client_for(deadline).chat.completions.create(
                     model=self.model, messages=messages, max_tokens=max_tokens, temperature=0.7,
                     **({'response_format': response_format} if response_format else {}))
-                return _completion(completion)
             except openai.APIStatusError as error:
+                meter.after_call(billed=False)  # refused with an error status: nothing generated
                 # llama.cpp's server refuses json_schema with a 500, not a 400: any status will do.
                 if response_format and _rejects_format(error) and self.format_index + 1 < len(FORMATS):
                     self.format_index += 1
@@ -214,16 +219,33 @@ class OpenAIInterviewer:
                     raise InterviewerUnavailable(f'the model answered HTTP {error.status_code}')
                 transport_tries += 1
                 self._retry_or_give_up(error, transport_tries, deadline)
+                continue
             except (openai.APITimeoutError, openai.APIConnectionError) as error:
+                # A timeout may come after the model did (and billed) the work; a refused connection not.
+                meter.after_call(billed=isinstance(error, openai.APITimeoutError))
                 transport_tries += 1
                 self._retry_or_give_up(error, transport_tries, deadline)
+                continue
             except (openai.APIError, ValueError) as error:  # the SDK lets a non-JSON body raise ValueError
+                meter.after_call(billed=True)  # the server answered 200: assume it was billed
                 raise InterviewerUnavailable(f'the model gave an unusable answer: {type(error).__name__}')
+            try:
+                result = _completion(completion)
+            except InterviewerUnavailable:
+                meter.after_call(billed=True)
+                raise
+            meter.after_call(result.tokens_in, result.tokens_out, billed=True)
+            return result
 
     def _retry_or_give_up(self, error: Exception, tries: int, deadline: Optional[float]) -> None:
-        # Without a deadline the SDK has already retried; with one, retry here while time allows.
-        if deadline is None or tries > self.max_retries or _time_left(deadline) < MIN_ATTEMPT_SECONDS + CALL_MARGIN_SECONDS:
+        """Waits as long as the server asked (Retry-After) when the retry still fits the deadline,
+        or gives up at once: better a prompt 503 than an answer after API Gateway has hung up."""
+        if deadline is None or tries > self.max_retries:
             raise InterviewerUnavailable(_transport_reason(error))
+        wait = _retry_after_seconds(error)
+        if _time_left(deadline) - wait < MIN_ATTEMPT_SECONDS + CALL_MARGIN_SECONDS:
+            raise InterviewerUnavailable(_transport_reason(error) + f' (retry in {wait:.0f} s would miss the deadline)')
+        time.sleep(wait)
 
     def _response_format(self, name: str, schema: dict) -> Optional[dict]:
         kind = FORMATS[self.format_index]
@@ -237,6 +259,29 @@ class OpenAIInterviewer:
             return self.client
         timeout = min(self.timeout_seconds, max(0.5, _time_left(deadline) - CALL_MARGIN_SECONDS))
         return self.client.with_options(timeout=timeout, max_retries=0)
+
+
+class _Uncounted:
+    """The meter of calls nobody counts (tools and tests that call the interviewer directly)."""
+
+    def before_call(self) -> None:
+        pass
+
+    def after_call(self, tokens_in: int = 0, tokens_out: int = 0, billed: bool = True) -> None:
+        pass
+
+
+def _retry_after_seconds(error: Exception) -> float:
+    """What the server asked us to wait (Retry-After or retry-after-ms), else a short pause."""
+    headers = getattr(getattr(error, 'response', None), 'headers', None) or {}
+    for name, scale in (('retry-after-ms', 0.001), ('retry-after', 1.0)):
+        try:
+            value = float(headers.get(name)) * scale
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(value) and value >= 0:
+            return value
+    return 0.5
 
 
 def _rejects_format(error: openai.APIStatusError) -> bool:
