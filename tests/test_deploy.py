@@ -72,6 +72,9 @@ def everything_a_user_does(api, fake_openai, monkeypatch, calls):
         for path in ('/api/chat/gpt/', '/api/user/me/', '/api/interviews/', f'/api/interviews/{interview_id}/',
                      f'/api/interviews/{interview_id}/report/', '/api/user/export/'):
             assert api.get(path, token=token).status_code == 200, path
+        monkeypatch.setenv('EXPORT_INLINE_MAX_BYTES', '10')  # an export too big to answer inline
+        assert 'download_url' in api.get('/api/user/export/', token=token).json_body
+        monkeypatch.delenv('EXPORT_INLINE_MAX_BYTES')
         api.delete(f'/api/interviews/{interview_id}/', token=token)
         api.get('/api/user/logout/', token=token)
         token = api.post('/api/user/login/', {'username': 'alice', 'password': PASSWORD}).json_body['Token']
@@ -99,7 +102,7 @@ def required_permissions(calls, stage):
         elif service == 's3':
             action = {'HeadObject': 's3:GetObject', 'PutObject': 's3:PutObject', 'GetObject': 's3:GetObject',
                       'DeleteObjects': 's3:DeleteObject', 'ListObjectsV2': 's3:ListBucket'}[operation]
-            key = params.get('Key') or 'audio/*'
+            key = params.get('Key') or ('exports/*' if 'exports/' in str(params) else 'audio/*')
             needed.add((action, f'arn:aws:s3:::{bucket}' + ('' if action == 's3:ListBucket' else f'/{key}')))
         elif service == 'ssm':
             name = deployed['OPENAI_API_KEY_PARAMETER']
@@ -127,7 +130,7 @@ def test_policy_has_no_wildcard_action_and_no_wildcard_resource(stage):
         for resource in _list(statement['Resource']):
             assert resource != '*'
             if not resource.startswith('arn:aws:logs:'):  # log streams cannot be named in advance
-                assert resource.endswith('/audio/*') or '*' not in resource
+                assert resource.endswith(('/audio/*', '/exports/*')) or '*' not in resource
 
 
 @pytest.mark.parametrize('stage', STAGES)
@@ -137,7 +140,8 @@ def test_policy_names_exactly_the_stages_tables_bucket_and_parameter(stage):
     tables = {r.rsplit('table/', 1)[1] for r in resources if ':table/' in r and '/index/' not in r}
     assert tables == {env[setting] for setting in TABLE_SETTINGS}
     bucket = env['AUDIO_BUCKET'].replace('${AWS::AccountId}', ACCOUNT)
-    assert {r for r in resources if r.startswith('arn:aws:s3')} == {f'arn:aws:s3:::{bucket}', f'arn:aws:s3:::{bucket}/audio/*'}
+    assert {r for r in resources if r.startswith('arn:aws:s3')} == {f'arn:aws:s3:::{bucket}', f'arn:aws:s3:::{bucket}/audio/*',
+                                                                     f'arn:aws:s3:::{bucket}/exports/*'}
     assert any(r.endswith(f"parameter{env['OPENAI_API_KEY_PARAMETER']}") for r in resources)
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from chalicelib.interviewers import prompts
-from chalicelib.interviewers.model_output import (check_reply, clean_spoken, echoes, has_question, in_language,
+from chalicelib.interviewers.model_output import (check_reply, json_object, clean_spoken, echoes, has_question, in_language,
                                                   parse_reply, repeats)
 
 QUESTION = 'Good. How would you shard the users table?'
@@ -137,3 +137,9 @@ def test_language_is_checked():
 def test_an_empty_reply_fails():
     assert check_reply(parse_reply('{"reply": "", "notes": "only notes"}'), 'stop', 'en', '', [], True) == 'empty'
     assert check_reply(parse_reply('###NOTES### only notes here'), 'stop', 'en', '', [], True) == 'empty'
+
+
+def test_json_nested_too_deeply_or_with_a_5000_digit_number_is_read_without_crashing():
+    assert json_object('{"a": ' + '[' * 5000 + ']' * 5000 + '}') is None
+    data = json_object('{"overall_score": ' + '9' * 5000 + ', "summary": "s"}')
+    assert data['summary'] == 's' and data['overall_score'] == float('inf')

@@ -75,11 +75,14 @@ def parse_reply(raw: str, language: str = 'en', question_due: bool = True) -> Pa
 
 def json_object(raw: str, wanted_keys: Iterable[str] = ()) -> Optional[dict]:
     """The first JSON object in `raw` (bare, fenced, or amid prose) having one of `wanted_keys`."""
-    decoder, wanted = json.JSONDecoder(), tuple(wanted_keys)
+    # An integer too long for int() (over 4,300 digits) becomes a float, to be refused as a score
+    # rather than make the whole object unreadable; nesting too deep to decode is no object.
+    decoder = json.JSONDecoder(parse_int=lambda digits: int(digits) if len(digits) <= 100 else float(digits))
+    wanted = tuple(wanted_keys)
     for start in [m.start() for m in re.finditer(r'\{', raw)][:30]:
         try:
             value, _ = decoder.raw_decode(raw, start)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(value, dict) and (not wanted or any(key in value for key in wanted)):
             return value
