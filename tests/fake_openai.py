@@ -10,8 +10,9 @@ class FakeOpenAI:
     'not-json' or 'empty'; every request body is kept in `.requests`.
 
     `.queue` scripts the next replies, one per request: a string (the content) or a dict with
-    any of `content`, `finish_reason` ('length' for a reply cut at the token cap) and `status`
-    (an HTTP error status, with `message`). `.reject_formats` names response_format types the
+    any of `content`, `finish_reason` ('length' for a reply cut at the token cap), `status`
+    (an HTTP error status, with `message` and `headers`, e.g. Retry-After) and `delay` (seconds
+    before answering). `.reject_formats` names response_format types the
     server answers with 400, as servers without structured output do."""
 
     def __init__(self):
@@ -78,7 +79,10 @@ class FakeOpenAI:
         scripted = scripted if isinstance(scripted, dict) else {'content': scripted}
         if scripted.get('status'):
             return self._send(request, scripted['status'], {'error': {
-                'message': scripted.get('message', 'scripted error'), 'type': 'invalid_request_error'}})
+                'message': scripted.get('message', 'scripted error'), 'type': 'invalid_request_error'}},
+                scripted.get('headers'))
+        if scripted.get('delay'):
+            time.sleep(scripted['delay'])
         content = '' if self.mode == 'empty' else scripted.get('content', '')
         return self._send(request, 200, {
             'id': 'chatcmpl-fake', 'object': 'chat.completion', 'created': int(time.time()),

@@ -3,12 +3,20 @@ served by `chalice local` on top of it (the way `make run` serves it)."""
 import pytest
 
 from chalicelib import models
-from scripts.local_stack import ChaliceLocal, DynamoDBLocal
+from scripts.local_stack import ChaliceLocal, DynamoDBLocal, S3Local
 
 
 @pytest.fixture(scope='session')
 def dynamodb_local():
     with DynamoDBLocal() as server:
+        yield server
+
+
+@pytest.fixture(scope='session')
+def s3_local():
+    """moto's S3 server with the local stage's bucket, for a served API that stores audio."""
+    with S3Local() as server:
+        server.client().create_bucket(Bucket='mock-interviewer-local-audio')
         yield server
 
 
