@@ -558,11 +558,11 @@ def verify(logs: list) -> Verification:
 
 
 def _verify_user(log: UserLog, result: Verification) -> None:
-    from chalicelib.models import InterviewModel, MessageModel, UsageModel, UserModel
-    key = log.username.lower()
-    try:
+    from chalicelib.models import InterviewModel, MessageModel, UsageModel, UsernameModel, UserModel
+    try:  # the username is a lookup; everything the account owns is keyed by its user_id
+        key = UsernameModel.get(log.username.lower(), consistent_read=True).user_id
         UserModel.get(key, consistent_read=True)
-    except UserModel.DoesNotExist:
+    except (UsernameModel.DoesNotExist, UserModel.DoesNotExist):
         result.add('lost', 1, f'{log.username} was registered (201) but has no user item')
         return
     result.users += 1
