@@ -111,6 +111,15 @@ def _remove_everything(user: UserModel) -> None:
             raise
 
 
+def finish_deletions() -> int:
+    """Operator action: completes every deletion that stopped after closing the account (the
+    user did not ask again). Returns how many were finished."""
+    closed = list(UserModel.scan(UserModel.deleted_at.exists()))
+    for user in closed:
+        _remove_everything(user)
+    return len(closed)
+
+
 def _tokens(user: UserModel) -> list:
     hashes = [token.token_hash for token in TokenModel.by_user.query(user.user_id)]
     return [token for token in TokenModel.batch_get(hashes)] if hashes else []

@@ -3,6 +3,7 @@
     python -m scripts.admin set-limit alice 20       # alice may chat 20 times a day
     python -m scripts.admin set-limit alice default  # back to DAILY_CHAT_LIMIT
     python -m scripts.admin show alice               # limit and today's usage
+    python -m scripts.admin finish-deletions         # complete account deletions that stopped half-way
 
 `--stage local` (the default) talks to the DynamoDB Local that `make run` started; another
 stage uses that stage's table names with your AWS credentials.
@@ -23,6 +24,7 @@ def main(argv=None) -> int:
     set_limit.add_argument('limit', help='a whole number, or "default"')
     show = commands.add_parser('show', help="a user's limit and today's usage")
     show.add_argument('username')
+    commands.add_parser('finish-deletions', help='remove the data of closed accounts whose deletion stopped half-way')
     args = parser.parse_args(argv)
 
     os.environ.update(stage_environment(args.stage))
@@ -32,6 +34,10 @@ def main(argv=None) -> int:
         for name in ('AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'):
             os.environ.setdefault(name, 'local')
     from chalicelib import accounts, quota  # after the stage's table names are set
+    if args.command == 'finish-deletions':
+        from chalicelib.account_data import finish_deletions
+        print(f'finished {finish_deletions()} account deletion(s)')
+        return 0
 
     try:
         if args.command == 'set-limit':
