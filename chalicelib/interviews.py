@@ -13,9 +13,10 @@ from datetime import datetime, timezone
 from typing import List, Optional
 
 from chalicelib import providers, quota
-from chalicelib.errors import BadRequest, NotFound
+from chalicelib.errors import BadRequest, NotFound, UpstreamUnavailable
 from chalicelib.interviewers.base import DEFAULT_LANGUAGE, LANGUAGES, SPEECH_LANG
 from chalicelib.models import InterviewModel, MessageModel, UserModel
+from chalicelib.s3_objects import NotAllDeleted
 
 MAX_ANSWER_CHARS = 4000
 MAX_TOPIC_CHARS = 100
@@ -24,6 +25,7 @@ DEFAULT_PAGE = 20
 MAX_PAGE = 50
 ID_PATTERN = re.compile(r'^\d{13}-[0-9a-f]{16}$')
 NOT_FOUND = 'Interview not found.'
+AUDIO_NOT_DELETED = 'Some of the interview\'s audio could not be deleted, so nothing was deleted yet. Please try again.'
 
 
 # -- request fields particular to interviews ---------------------------------------------------
@@ -147,9 +149,12 @@ def delete(user: UserModel, interview_id: str) -> None:
     interview = find(user, interview_id)
     messages = messages_of(interview)
     store = providers.audio_store()
-    store.delete([key for m in messages if m.role == 'assistant'
-                  for key in store.keys_in_any_voice(m.content, interview.language, user.user_id,
-                                                     user.audio_salt or '')])
+    try:
+        store.delete([key for m in messages if m.role == 'assistant'
+                      for key in store.keys_in_any_voice(m.content, interview.language, user.user_id,
+                                                         user.audio_salt or '')])
+    except NotAllDeleted:  # nothing else is deleted yet, so asking again does it all
+        raise UpstreamUnavailable(AUDIO_NOT_DELETED, {'Retry-After': '5'})
     with MessageModel.batch_write() as batch:
         for message in messages:
             batch.delete(message)

@@ -403,3 +403,15 @@ def test_answers_that_make_the_model_open_with_the_notes_delimiter_are_turns_not
     assert me['count'] == 4 and me['tokens_today']['in'] == 42 * len(fake_openai.requests)
     user_calls = [c for c in CounterModel.scan() if c.counter_key.startswith('model-calls:user:')]
     assert int(user_calls[0].hits) == len(fake_openai.requests) == 1 + 3 * 2
+
+
+def test_an_interview_whose_audio_s3_keeps_is_503_and_deleted_on_the_next_try(api, monkeypatch):
+    monkeypatch.setattr('chalicelib.s3_objects.time.sleep', lambda seconds: None)
+    token = api.signup()
+    with providers.override(synthesizer=FakeSynthesizer()):
+        interview_id = api.post('/api/interviews/', {'topic': 'backend'}, token=token).json_body['interview']['id']
+        with providers.override(s3=S3ThatKeepsSomeKeys(providers.s3())):
+            kept = api.delete(f'/api/interviews/{interview_id}/', token=token)
+        assert kept.status_code == 503 and InterviewModel.count() == 1 and MessageModel.count() == 1
+        assert api.delete(f'/api/interviews/{interview_id}/', token=token).status_code == 200
+    assert InterviewModel.count() == 0 and MessageModel.count() == 0
