@@ -5,6 +5,7 @@ same path parameters, the same bounds as the code, and errors in the one `{"erro
 it in step with the code without one."""
 import json
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -12,14 +13,16 @@ from chalice.test import Client
 
 from app import api as app_api  # the Api of app.py: path -> {method: handler}
 from app import app
-from chalicelib import accounts, interviews
+from chalicelib import accounts, billing, idempotency, interview_messages, interviews, quota
+from chalicelib.errors import BadRequest
 from chalicelib.interviewers.base import LANGUAGES
-from tests.fixtures import PASSWORD, ApiClient
+from chalicelib.models import InterviewModel
+from tests.fixtures import PASSWORD, ApiClient, use_fake_openai, user_named
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT_PATH = ROOT / 'docs' / 'openapi.json'
 HTTP_METHODS = {'get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'}
-ERROR_STATUSES = {'400', '401', '403', '404', '405', '409', '413', '429', '503'}
+ERROR_STATUSES = {'400', '401', '403', '404', '405', '409', '413', '422', '429', '503'}
 CHAT_OPERATIONS = [('/api/chat/gpt', 'post', '200'), ('/api/interviews', 'post', '201'),
                    ('/api/interviews/{interview_id}/messages', 'post', '200')]
 
@@ -162,10 +165,81 @@ def test_every_429_carries_retry_after(document):
 @pytest.mark.parametrize('path, method, status', CHAT_OPERATIONS)
 def test_chat_responses_carry_the_rate_limit_headers(document, path, method, status):
     operation = document['paths'][path][method]
-    for code in (status, '429'):
-        headers = resolve(document, operation['responses'][code])['headers']
-        for name in ('X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'):
-            assert resolve(document, headers[name])['required'] is True, (code, name)
+    headers = resolve(document, operation['responses'][status])['headers']
+    for name in ('X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'):
+        assert resolve(document, headers[name])['required'] is True, (status, name)
+    # The daily chat limit's 429 carries them, the model-call allowance's 429 only Retry-After.
+    refused = resolve(document, operation['responses']['429'])
+    for name in ('X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'):
+        assert resolve(document, refused['headers'][name])['required'] is False, name
+    assert quota.LIMIT_REACHED in refused['description'] and billing.USER_BUDGET_USED in refused['description']
+
+
+def test_idempotency_key_is_documented_on_exactly_the_posts_that_cost_a_chat(document):
+    with_key = set()
+    for path, method, operation in operations(document):
+        shared = document['paths'][path].get('parameters', [])
+        names = [resolve(document, p)['name'] for p in shared + operation.get('parameters', [])
+                 if resolve(document, p)['in'] == 'header']
+        if idempotency.HEADER in names:
+            with_key.add((path, method))
+            assert {'400', '409', '422'} <= set(operation['responses']), (method, path)
+            assert resolve(document, operation['responses']['422'])['description'].startswith(
+                f'"{idempotency.REUSED}"')
+        else:
+            assert '422' not in operation['responses'], (method, path)
+    assert with_key == {(path, method) for path, method, _ in CHAT_OPERATIONS}
+
+
+def test_idempotency_key_bounds_are_the_apps(document):
+    parameter = document['components']['parameters']['IdempotencyKey']
+    schema = parameter['schema']
+    assert (parameter['in'], parameter['required'], schema['minLength'], schema['maxLength']) == (
+        'header', False, 1, 255)
+    assert idempotency.checked_key('k' * schema['maxLength']) == 'k' * schema['maxLength']
+    for refused in ('k' * (schema['maxLength'] + 1), '', ' ', 'caf\u00e9', 'a\tb'):
+        with pytest.raises(BadRequest):
+            idempotency.checked_key(refused)
+        assert not re.fullmatch(schema['pattern'], refused) or len(refused) > schema['maxLength'], refused
+    assert re.fullmatch(schema['pattern'], parameter['example'])
+
+
+def test_the_cors_preflight_allows_every_documented_request_header(document, local_api):
+    documented = {resolve(document, p)['name'].lower() for p in document['components']['parameters'].values()
+                  if p['in'] == 'header'} | {'authorization', 'content-type'}
+    for path in document['paths']:
+        response = local_api.request('OPTIONS', _concrete(path))
+        assert response.status_code == 204, path
+        allowed = {name.strip().lower() for name in response.headers['Access-Control-Allow-Headers'].split(',')}
+        assert documented <= allowed, path
+
+
+def test_conflicts_that_ask_to_wait_document_retry_after(document):
+    report = document['paths']['/api/interviews/{interview_id}/report']['post']['responses']['409']
+    assert resolve(document, report['headers']['Retry-After'])['required'] is True
+    for path, method, _ in CHAT_OPERATIONS:
+        conflict = document['paths'][path][method]['responses']['409']
+        assert resolve(document, conflict['headers']['Retry-After'])['required'] is False, path
+
+
+def test_the_turn_503_quotes_both_model_failure_messages(document):
+    for path, method, _ in CHAT_OPERATIONS:
+        unavailable = resolve(document, document['paths'][path][method]['responses']['503'])
+        for message in (interview_messages.MODEL_UNAVAILABLE['en'], interview_messages.MODEL_FAILED_BILLED['en'],
+                        billing.SERVICE_BUDGET_USED):
+            assert message in unavailable['description'], (path, message)
+
+
+def test_the_export_is_inline_or_a_link(document):
+    schema = document['paths']['/api/user/export']['get']['responses']['200']['content']['application/json']['schema']
+    assert schema == {'oneOf': [{'$ref': '#/components/schemas/Export'}, {'$ref': '#/components/schemas/ExportLink'}]}
+    link = document['components']['schemas']['ExportLink']
+    assert sorted(link['required']) == sorted(link['properties']) == sorted(
+        ['exported_at', 'size_bytes', 'download_url', 'download_expires_at'])
+    exported = document['components']['schemas']['Export']['properties']['interviews']['items']['allOf'][1]
+    message = resolve(document, exported['properties']['messages']['items'])
+    assert message['allOf'][1]['properties']['interviewer_notes']['type'] == 'string'
+    assert 'interviewer_notes' not in document['components']['schemas']['Message']['properties']
 
 
 def test_nullable_fields_are_marked_nullable(document):
@@ -263,7 +337,7 @@ class DocumentedAnswers:
         return response.json_body
 
 
-def test_the_apps_answers_match_the_documented_schemas(document, local_api):
+def test_the_apps_answers_match_the_documented_schemas(document, local_api, monkeypatch):
     """One account's whole life through every operation: each success and the usual errors."""
     check = DocumentedAnswers(document, local_api)
     check.call('GET', '/api/health', 200)
@@ -274,6 +348,9 @@ def test_the_apps_answers_match_the_documented_schemas(document, local_api):
     check.call('POST', '/api/user/register', 400, body={**user, 'username': 'a'})
     check.call('POST', '/api/user/login', 401, body={'username': 'alice', 'password': 'not the password'})
     check.call('POST', '/api/user/login', 400, body={})
+    for _ in range(5):  # LOGIN_FAILURE_LIMIT per username and address; unknown names count too
+        check.call('POST', '/api/user/login', 401, body={'username': 'mallory', 'password': 'not the password'})
+    check.call('POST', '/api/user/login', 429, body={'username': 'mallory', 'password': 'not the password'})
 
     def log_in() -> dict:
         credentials = {'username': 'alice', 'password': PASSWORD}
@@ -287,6 +364,11 @@ def test_the_apps_answers_match_the_documented_schemas(document, local_api):
     first = check.call('POST', '/api/chat/gpt', 200, body={'interview_topic': 'backend'}, **auth)['interview_id']
     check.call('POST', '/api/chat/gpt', 200, body={'user_input': 'An index makes reads fast, writes slower.'}, **auth)
     check.call('GET', '/api/chat/gpt', 200, **auth)
+    key = {'headers': {'Idempotency-Key': 'a1b2c3d4-0000-4000-8000-000000000001'}}
+    once = check.call('POST', '/api/chat/gpt', 200, body={'user_input': 'Keys are unique.'}, **key, **auth)
+    assert check.call('POST', '/api/chat/gpt', 200, body={'user_input': 'Keys are unique.'}, **key, **auth) == once
+    check.call('POST', '/api/chat/gpt', 422, body={'user_input': 'Something else.'}, **key, **auth)
+    check.call('POST', '/api/chat/gpt', 400, body={'user_input': 'x'}, headers={'Idempotency-Key': 'k' * 256}, **auth)
     check.call('POST', '/api/interviews', 400, body={'topic': 'backend', 'language': 'fr'}, **auth)
     second = check.call('POST', '/api/interviews', 201, body={
         'topic': 'behavioral', 'language': 'en', 'job_description': 'Team lead'}, **auth)['interview_id']
@@ -301,13 +383,23 @@ def test_the_apps_answers_match_the_documented_schemas(document, local_api):
     check.call('POST', one + '/messages', 200, path=f'/api/interviews/{second}/messages',
                body={'user_input': 'First, the situation: deploys failed weekly; as a result I added tests.'}, **auth)
     check.call('GET', one + '/report', 404, path=f'/api/interviews/{second}/report', **auth)
+    interview = InterviewModel.get(user_named('alice').user_id, second)
+    interview.update(actions=[InterviewModel.report_claim.set('another-request'),
+                              InterviewModel.report_claimed_at.set(datetime.now(timezone.utc))])
+    check.call('POST', one + '/report', 409, path=f'/api/interviews/{second}/report', **auth)
+    interview.update(actions=[InterviewModel.report_claim.remove(), InterviewModel.report_claimed_at.remove()])
     check.call('POST', one + '/report', 201, path=f'/api/interviews/{second}/report', **auth)
     check.call('POST', one + '/report', 200, path=f'/api/interviews/{second}/report', **auth)
     check.call('GET', one + '/report', 200, path=f'/api/interviews/{second}/report', **auth)
     check.call('POST', one + '/messages', 409, path=f'/api/interviews/{second}/messages',
                body={'user_input': 'One more answer.'}, **auth)
     check.call('GET', one, 200, path=f'/api/interviews/{second}', **auth)
-    check.call('GET', '/api/user/export', 200, **auth)  # one report, one null
+    inline = check.call('GET', '/api/user/export', 200, **auth)  # one report, one null
+    assert any('interviewer_notes' in m for i in inline['interviews'] for m in i['messages'])
+    monkeypatch.setenv('EXPORT_INLINE_MAX_BYTES', '1000')
+    linked = check.call('GET', '/api/user/export', 200, **auth)
+    assert set(linked) == {'exported_at', 'size_bytes', 'download_url', 'download_expires_at'}
+    monkeypatch.delenv('EXPORT_INLINE_MAX_BYTES')
 
     accounts.set_daily_limit('alice', 0)
     check.call('POST', '/api/chat/gpt', 429, body={'user_input': 'Again.'}, **auth)
@@ -319,3 +411,26 @@ def test_the_apps_answers_match_the_documented_schemas(document, local_api):
     check.call('DELETE', '/api/user/me', 200, body={'password': PASSWORD}, **log_in())
 
     assert check.seen == documented_operations(document)
+
+
+def test_the_model_answers_match_the_documented_schemas(document, local_api, fake_openai, monkeypatch):
+    """The answers a turn gives when the model fails or its daily allowances are used up."""
+    use_fake_openai(monkeypatch, fake_openai, MODEL_CALLS_PER_USER_PER_DAY='3')
+    check = DocumentedAnswers(document, local_api)
+    auth = {'token': local_api.signup()}
+    new = {'topic': 'backend', 'language': 'en'}
+    fake_openai.mode = '500'  # refused with an error status: nothing billed, the chat is given back
+    refused = check.call('POST', '/api/interviews', 503, body=new, **auth)
+    assert refused['error'] == interview_messages.MODEL_UNAVAILABLE['en']
+    fake_openai.mode = 'not-json'  # a 200 with an unusable body may have been billed: the chat stays used
+    billed = check.call('POST', '/api/interviews', 503, body=new, **auth)
+    assert billed['error'] == interview_messages.MODEL_FAILED_BILLED['en']
+    assert check.call('GET', '/api/user/me', 200, **auth)['count'] == 1
+    fake_openai.mode = 'ok'
+    check.call('POST', '/api/interviews', 201, body=new, **auth)  # the third model call today: failed ones count
+    assert check.call('POST', '/api/interviews', 429, body=new, **auth)['error'] == billing.USER_BUDGET_USED
+    again = local_api.post('/api/interviews', new, **auth)  # only Retry-After, none of the X-RateLimit-* headers
+    assert again.status_code == 429 and 'Retry-After' in again.headers and 'X-RateLimit-Limit' not in again.headers
+    monkeypatch.setenv('MODEL_CALLS_PER_DAY', '0')
+    monkeypatch.setenv('MODEL_CALLS_PER_USER_PER_DAY', '40')
+    assert check.call('POST', '/api/interviews', 503, body=new, **auth)['error'] == billing.SERVICE_BUDGET_USED
