@@ -15,7 +15,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib import config, quota, throttle
 from chalicelib.errors import BadRequest, Conflict, Unauthorized
 from chalicelib.fields import string_field
-from chalicelib.models import (EmailClaimModel, TokenModel, UsernameModel, UserModel, account_is_open,
+from chalicelib.models import (EmailClaimModel, TokenModel, UsageModel, UsernameModel, UserModel, account_is_open,
                                cancellation_codes, connection)
 
 USERNAME_PATTERN = re.compile(r'^[A-Za-z0-9_.-]{3,30}$')
@@ -27,6 +27,7 @@ MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; longer is refused, never truncated
 MIN_PASSWORD_SCORE = 2  # zxcvbn: 0-1 are on common-password lists or guessed within ~10^6 tries
 MAX_TOKEN_CHARS = 200
+USER_ID_PATTERN = re.compile(r'^[0-9a-f]{32}$')
 
 REQUIRED_FOR_REGISTER = 'Username, password, and email are required.'
 REQUIRED_FOR_LOGIN = 'Username and password are required.'
@@ -175,7 +176,8 @@ def issue_token(user: UserModel) -> dict:
     """A new session, written only while the account is open: a login racing the account's
     deletion stores nothing."""
     settings = config.settings()
-    token = secrets.token_urlsafe(32)
+    # The account's id leads the token, so one BatchGetItem can read the session and the account.
+    token = f'{user.user_id}.{secrets.token_urlsafe(32)}'
     expires_at = _now() + timedelta(days=settings.token_ttl_days)
     try:
         with TransactWrite(connection=connection()) as transaction:
@@ -217,21 +219,45 @@ def token_from_header(header: Optional[str]) -> str:
 
 
 def authenticate(header: Optional[str], allow_deleted: bool = False) -> UserModel:
-    """The account a token belongs to, checked to still exist on every request. A deleted
-    account's token is refused, except (allow_deleted) by the deletion route, so a deletion that
-    stopped half-way can be finished by asking again."""
+    """The account a token belongs to, checked to still exist on every request: the session and
+    the account are read in one round trip. A deleted account's token is refused, except
+    (allow_deleted) by the deletion route, so a deletion that stopped half-way can be finished
+    by asking again."""
     token = token_from_header(header)
-    try:
-        record = TokenModel.get(hash_token(token))
-        # DynamoDB deletes expired items lazily (up to days later), so expiry is checked here too.
-        if record.expires_at is None or record.expires_at <= _now():
-            raise Unauthorized(BAD_TOKEN)
-        user = UserModel.get(record.user_id)
-    except DoesNotExist:
+    user_id = token.split('.', 1)[0]
+    if not USER_ID_PATTERN.match(user_id):
+        raise Unauthorized(BAD_TOKEN)
+    day, _ = quota.today()
+    record, user, usage = read_session(hash_token(token), user_id, day)
+    # DynamoDB deletes expired items lazily (up to days later), so expiry is checked here too.
+    if record is None or user is None or record.user_id != user.user_id:
+        raise Unauthorized(BAD_TOKEN)
+    if record.expires_at is None or record.expires_at <= _now():
         raise Unauthorized(BAD_TOKEN)
     if user.deleted_at is not None and not allow_deleted:
         raise Unauthorized(BAD_TOKEN)
+    quota.remember_usage(user, day, usage)
     return user
+
+
+def read_session(token_hash: str, user_id: str, day: str) -> tuple:
+    """(TokenModel, UserModel, UsageModel of `day`; each None when absent), read with one
+    BatchGetItem: what every request needs, in one round trip."""
+    client = connection().client
+    keys = {TokenModel.Meta.table_name: {'token_hash': {'S': token_hash}},
+            UserModel.Meta.table_name: {'user_id': {'S': user_id}},
+            UsageModel.Meta.table_name: {'user_id': {'S': user_id}, 'day': {'S': day}}}
+    request = {table: {'Keys': [key]} for table, key in keys.items()}
+    found = {}
+    for _attempt in range(3):  # unprocessed keys (throttling) are asked for again
+        answer = client.batch_get_item(RequestItems=request)
+        for table, items in answer.get('Responses', {}).items():
+            found.update({table: item for item in items})
+        request = answer.get('UnprocessedKeys') or {}
+        if not request:
+            break
+    return tuple(model.from_raw_data(found[model.Meta.table_name]) if model.Meta.table_name in found else None
+                 for model in (TokenModel, UserModel, UsageModel))
 
 
 def logout(header: Optional[str]) -> dict:

@@ -25,6 +25,9 @@ DEFAULT_PAGE = 20
 MAX_PAGE = 50
 ID_PATTERN = re.compile(r'^\d{13}-[0-9a-f]{16}$')
 NOT_FOUND = 'Interview not found.'
+RECENT_MESSAGES = 8  # what a turn reads of the conversation; the summary keeps the rest
+SUMMARY_ENTRIES = 40
+SUMMARY_ENTRY_CHARS = 240
 AUDIO_NOT_DELETED = 'Some of the interview\'s audio could not be deleted, so nothing was deleted yet. Please try again.'
 
 
@@ -51,16 +54,47 @@ def new_interview_id() -> str:
 
 # -- lookups ----------------------------------------------------------------------------------
 def current_interview(user: UserModel) -> Optional[InterviewModel]:
-    latest = list(InterviewModel.query(user.user_id, scan_index_forward=False, limit=1))
-    return latest[0] if latest else None
+    newest = latest(user, 1)
+    return newest[0] if newest else None
+
+
+def latest(user: UserModel, count: int) -> List[InterviewModel]:
+    """The user's newest `count` interviews, newest first (the first is the current one)."""
+    return list(InterviewModel.query(user.user_id, scan_index_forward=False, limit=count, page_size=count))
+
+
+def questions_asked_in(interviews: List[InterviewModel]) -> List[str]:
+    """Bank question ids asked in these interviews, newest first."""
+    return [asked for interview in interviews for asked in (interview.interviewer_state or {}).get('asked', [])]
 
 
 def recent_questions(user: UserModel, count: int) -> List[str]:
     """Bank question ids asked in the user's last `count` interviews, newest first."""
-    asked = []
-    for interview in InterviewModel.query(user.user_id, scan_index_forward=False, limit=count):
-        asked += list((interview.interviewer_state or {}).get('asked', []))
-    return asked
+    return questions_asked_in(latest(user, count))
+
+
+def recent_messages(interview: InterviewModel, count: int = RECENT_MESSAGES) -> List[MessageModel]:
+    """The interview's last `count` messages, oldest first: one bounded read, however long the
+    interview has run (what came before is in the interview's running summary)."""
+    newest_first = MessageModel.query(interview.interview_id, scan_index_forward=False, limit=count,
+                                      page_size=count, consistent_read=True)
+    return list(newest_first)[::-1]
+
+
+def said_before(interview: InterviewModel, recent: list) -> List[str]:
+    """What the interviewer said before the `recent` messages, from the running summary."""
+    said = list(interview.summary or [])
+    in_recent = sum(1 for message in recent if message.role == 'assistant')
+    return said[:len(said) - in_recent] if in_recent else said
+
+
+def with_said(summary: Optional[list], text: str) -> list:
+    """The running summary with one more thing the interviewer said: shortened from the front
+    (a turn ends with its question), and only the newest SUMMARY_ENTRIES kept, so the interview
+    item stays small however long it runs."""
+    entry = ' '.join(text.split())
+    entry = entry if len(entry) <= SUMMARY_ENTRY_CHARS else '…' + entry[-(SUMMARY_ENTRY_CHARS - 1):].lstrip()
+    return [*(summary or []), entry][-SUMMARY_ENTRIES:]
 
 
 def find(user: UserModel, interview_id: str) -> InterviewModel:

@@ -89,6 +89,7 @@ class InterviewModel(Model):
     turns = NumberAttribute(default=0)  # answers given
     next_seq = NumberAttribute(default=0)  # seq of the next message; guards concurrent turns
     interviewer_state = JSONAttribute(null=True)  # owned by the interviewer provider
+    summary = JSONAttribute(null=True)  # what the interviewer said, shortened: the newest 40
     job_description = UnicodeAttribute(null=True)
     tokens_in = NumberAttribute(default=0)  # model usage, from the provider's figures
     tokens_out = NumberAttribute(default=0)
@@ -121,6 +122,7 @@ class UsageModel(Model):
     user_id = UnicodeAttribute(hash_key=True)
     day = UnicodeAttribute(range_key=True)  # YYYY-MM-DD
     chats = NumberAttribute(default=0)  # not `count`: that would hide Model.count()
+    model_calls = NumberAttribute(default=0)  # the user's daily model-call budget (billing.py)
     tokens_in = NumberAttribute(default=0)
     tokens_out = NumberAttribute(default=0)
     expires_at = TTLAttribute(null=True)

@@ -39,6 +39,13 @@ def interviewer():
     raise ValueError(f'Unknown INTERVIEWER_PROVIDER {s.interviewer_provider!r}; use openai or offline.')
 
 
+def interviewer_is_metered() -> bool:
+    """Whether the interviewer's calls cost money (and so take from the model budgets)."""
+    if 'interviewer' in _overrides:
+        return bool(getattr(_overrides['interviewer'], 'metered', False))
+    return config.settings().interviewer_provider == 'openai'
+
+
 def offline_interviewer():
     """The built-in interviewer, which stands in whenever the model cannot."""
     return _offline_interviewer(config.settings().interview_questions)

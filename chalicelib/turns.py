@@ -10,6 +10,7 @@ Whatever goes wrong is said in the interview's language (interview_messages.py).
 """
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Optional
@@ -32,6 +33,9 @@ logger = logging.getLogger('mock_interviewer')
 
 INPUT_REQUIRED = 'user_input or interview_topic is required.'  # Part 1's fixed text
 RECENT_INTERVIEWS = 5  # questions asked in this many earlier interviews are not asked again soon
+# Independent round trips of one turn run at once (a Lambda container serves one request at a
+# time; chalice local serves several, hence more than two workers).
+_workers = ThreadPoolExecutor(max_workers=8, thread_name_prefix='turn')
 
 
 @dataclass(frozen=True)
@@ -92,20 +96,22 @@ def chat(user: UserModel, body: dict, retry: Retry = Retry()) -> tuple:
     """POST /api/chat/gpt/: a topic alone starts an interview; an answer goes to the current one,
     and once that has finished, starts the next on the same topic and language (the original
     page can only send answers, and cannot recover from an error here)."""
-    interview = interviews.current_interview(user)
+    latest = interviews.latest(user, RECENT_INTERVIEWS)  # the current one, and what recent ones asked
+    interview = latest[0] if latest else None
+    recent = interviews.questions_asked_in(latest)
     language = interview.language if interview is not None else body.get('language') or DEFAULT_LANGUAGE
     try:
         request = parse_chat_request(body)
     except ApiError as error:
         raise in_language(error, language if isinstance(language, str) else DEFAULT_LANGUAGE)
     if request.user_input is None:
-        return start(user, NewInterview(request.topic, request.language), retry)
+        return _run(user, None, None, retry, NewInterview(request.topic, request.language), recent=recent)
     if interview is None:
         topic = request.topic or topic_title(None, request.language)
-        return _run(user, None, request.user_input, retry, NewInterview(topic, request.language))
+        return _run(user, None, request.user_input, retry, NewInterview(topic, request.language), recent=recent)
     if interview.status != 'active':
         again = NewInterview(interview.topic, interview.language, interview.job_description)
-        return _run(user, None, request.user_input, retry, again, restart=True)
+        return _run(user, None, request.user_input, retry, again, restart=True, recent=recent)
     return _run(user, interview, request.user_input, retry)
 
 
@@ -124,7 +130,7 @@ def answer(user: UserModel, interview_id: str, body: dict, retry: Retry = Retry(
 
 # -- the turn itself --------------------------------------------------------------------------
 def _run(user: UserModel, interview: Optional[InterviewModel], user_input: Optional[str], retry: Retry,
-         new: Optional[NewInterview] = None, restart: bool = False) -> tuple:
+         new: Optional[NewInterview] = None, restart: bool = False, recent: Optional[list] = None) -> tuple:
     """Returns (body, headers) of a successful turn, or raises having stored nothing."""
     started = time.monotonic()
     turn = Turn(user, started + config.settings().request_deadline_seconds, billing.Meter(user.user_id))
@@ -133,8 +139,21 @@ def _run(user: UserModel, interview: Optional[InterviewModel], user_input: Optio
         turn.claim = idempotency.claim(user.user_id, retry.key, retry.fingerprint)
         if turn.claim.stored is not None:  # a retry of a request that succeeded: its answer again
             return _with_audio(dict(turn.claim.stored['body']), turn), turn.claim.stored['headers']
+    # The chat (first: with none left the answer is 429, whatever else) and what the turn reads
+    # are independent: both round trips at once.
+    taking = _workers.submit(billing.take_chat, user, providers.interviewer_is_metered())
     try:
-        used = quota.consume(user)  # first: with no chats left the answer is 429, whatever else
+        if interview is None:
+            history = recent if recent is not None else interviews.recent_questions(user, RECENT_INTERVIEWS)
+        elif interview.status == 'active':
+            history = interviews.recent_messages(interview)
+        else:
+            history = None
+    except BaseException:
+        _settle_unused_chat(turn, taking)
+        raise
+    try:
+        used, turn.meter = taking.result()
     except BaseException:
         idempotency.give_back(turn.claim)
         raise
@@ -142,9 +161,9 @@ def _run(user: UserModel, interview: Optional[InterviewModel], user_input: Optio
         if interview is not None and interview.status != 'active':
             raise Conflict(FINISHED['en'])
         if interview is None:
-            interview, reply = _open(turn, new, user_input, used, restart)
+            interview, reply = _open(turn, new, user_input, used, history, restart)
         else:
-            reply = _reply(turn, interview, user_input, used)
+            reply = _reply(turn, interview, history, user_input, used)
     except BaseException as error:
         _settle_failed_turn(turn, used)
         if isinstance(error, ApiError):
@@ -171,9 +190,8 @@ def _with_audio(body: dict, turn: Turn) -> dict:
 
 
 def _open(turn: Turn, new: NewInterview, first_input: Optional[str], used: quota.QuotaStatus,
-          restart: bool = False) -> tuple:
+          recent: list, restart: bool = False) -> tuple:
     now = _now()
-    recent = interviews.recent_questions(turn.user, RECENT_INTERVIEWS)
     interview = InterviewModel(turn.user.user_id, interviews.new_interview_id(), topic=new.topic,
                                language=new.language, status='active', turns=0, next_seq=0,
                                job_description=new.job_description, created_at=now, updated_at=now)
@@ -187,12 +205,16 @@ def _open(turn: Turn, new: NewInterview, first_input: Optional[str], used: quota
     return interview, reply
 
 
-def _reply(turn: Turn, interview: InterviewModel, user_input: str, used: quota.QuotaStatus) -> InterviewerReply:
-    history = [Message(m.role, m.content, m.notes) for m in interviews.messages_of(interview)]
+def _reply(turn: Turn, interview: InterviewModel, recent: list, user_input: str,
+           used: quota.QuotaStatus) -> InterviewerReply:
+    """The interviewer sees the recent messages (one bounded read) and, for what came before,
+    the interview's running summary; the closing turn reads the whole interview for its report."""
+    history = [Message(m.role, m.content, m.notes) for m in recent]
     reply = _ask('respond', turn, _context(interview, history, turn), user_input)
     report = None
     if reply.finished:
-        ended = _context(interview, [*history, Message('user', user_input)], turn)
+        whole = [Message(m.role, m.content, m.notes) for m in interviews.messages_of(interview)]
+        ended = _context(interview, [*whole, Message('user', user_input)], turn)
         report = feedback.write_report(ended)
         report['interview_id'] = interview.interview_id
         reply.text = f'{reply.text} {feedback.spoken(report)}'
@@ -207,7 +229,8 @@ def _context(interview: InterviewModel, history: list, turn: Turn,
                             state=dict(interview.interviewer_state or {}),
                             job_description=interview.job_description,
                             answers_so_far=int(interview.turns or 0), deadline=turn.deadline,
-                            recent_questions=list(recent or []), meter=turn.meter)
+                            recent_questions=list(recent or []), meter=turn.meter,
+                            earlier=interviews.said_before(interview, history))
 
 
 def _ask(step: str, turn: Turn, *args) -> InterviewerReply:
@@ -241,6 +264,7 @@ def _store(turn: Turn, interview: InterviewModel, said: list, reply: Interviewer
     interview.next_seq, interview.status, interview.updated_at = first_seq + len(said), status, now
     interview.turns = int(interview.turns or 0) + answers
     interview.interviewer_state = reply.state
+    interview.summary = interviews.with_said(interview.summary, reply.text)
     interview.report = report if report is not None else interview.report
     interview.tokens_in = int(interview.tokens_in or 0) + tokens_in
     interview.tokens_out = int(interview.tokens_out or 0) + tokens_out
@@ -260,6 +284,7 @@ def _store(turn: Turn, interview: InterviewModel, said: list, reply: Interviewer
                     InterviewModel.next_seq.set(interview.next_seq),
                     InterviewModel.turns.add(answers),
                     InterviewModel.interviewer_state.set(reply.state),
+                    InterviewModel.summary.set(interview.summary),
                     InterviewModel.status.set(status),
                     InterviewModel.tokens_in.add(tokens_in),
                     InterviewModel.tokens_out.add(tokens_out),
@@ -285,12 +310,22 @@ def _settle_failed_turn(turn: Turn, used: quota.QuotaStatus) -> None:
     if turn.meter.billed:
         billing.record_tokens_of_failed_request(turn.meter)
     else:
-        _give_back(turn.user, used)
+        _give_back(turn.user, used, turn.meter)
 
 
-def _give_back(user: UserModel, used: quota.QuotaStatus) -> None:
+def _settle_unused_chat(turn: Turn, taking) -> None:
+    """The turn failed before using the chat being taken: give it back once it is taken."""
+    idempotency.give_back(turn.claim)
     try:
-        quota.refund(user, used)
+        used, meter = taking.result()
+    except BaseException:
+        return
+    _give_back(turn.user, used, meter)
+
+
+def _give_back(user: UserModel, used: quota.QuotaStatus, meter: billing.Meter) -> None:
+    try:
+        billing.give_back(user, used, meter)
     except Exception:  # the turn's own error is the one to report
         logger.exception('could not give back a chat to the daily quota')
 

@@ -200,8 +200,10 @@ def test_report_retries_are_counted_call_by_call(api, fake_openai, monkeypatch):
     fake_openai.reply = 'not a report'  # invalid twice: two calls, then the offline report
     report = api.post(f'/api/interviews/{interview_id}/report/', token=token)
     assert report.status_code == 201 and report.json_body['source'] == 'offline'
-    user_calls = [c for c in CounterModel.scan() if c.counter_key.startswith('model-calls:user:')]
-    assert [int(c.hits) for c in user_calls] == [len(fake_openai.requests)] == [4]
+    assert [int(u.model_calls) for u in UsageModel.scan()] == [len(fake_openai.requests)] == [4]
+    service = [c for c in CounterModel.scan() if c.counter_key.startswith('model-calls:')]
+    assert sum(int(c.hits) for c in service) == 4  # counted on shards (model-calls:<day>:<0-9>): no hot item
+    assert all(c.counter_key.rsplit(':', 1)[1] in [str(i) for i in range(10)] for c in service)
 
 
 @pytest.fixture
@@ -401,8 +403,7 @@ def test_answers_that_make_the_model_open_with_the_notes_delimiter_are_turns_not
     assert statuses == [200, 200, 200]  # the offline interviewer took each turn
     me = api.get('/api/user/me/', token=token).json_body
     assert me['count'] == 4 and me['tokens_today']['in'] == 42 * len(fake_openai.requests)
-    user_calls = [c for c in CounterModel.scan() if c.counter_key.startswith('model-calls:user:')]
-    assert int(user_calls[0].hits) == len(fake_openai.requests) == 1 + 3 * 2
+    assert [int(u.model_calls) for u in UsageModel.scan()] == [len(fake_openai.requests)] == [1 + 3 * 2]
 
 
 def test_an_interview_whose_audio_s3_keeps_is_503_and_deleted_on_the_next_try(api, monkeypatch):
@@ -415,3 +416,23 @@ def test_an_interview_whose_audio_s3_keeps_is_503_and_deleted_on_the_next_try(ap
         assert kept.status_code == 503 and InterviewModel.count() == 1 and MessageModel.count() == 1
         assert api.delete(f'/api/interviews/{interview_id}/', token=token).status_code == 200
     assert InterviewModel.count() == 0 and MessageModel.count() == 0
+
+
+def test_the_service_ceiling_is_exact_over_its_shards(aws, monkeypatch):
+    from datetime import datetime, timezone
+    from chalicelib import billing
+    monkeypatch.setenv('MODEL_CALLS_PER_DAY', '13')
+    monkeypatch.setenv('MODEL_CALLS_PER_USER_PER_DAY', '1000')
+    monkeypatch.setattr(billing, 'SHARD_TRIES', 10)  # try every shard: exactly the ceiling passes
+    UserModel('u' * 32, username='u', email='u@example.com', password_hash='x', created_at=datetime.now(timezone.utc)).save()
+    meter = billing.Meter('u' * 32)
+    taken = 0
+    for _ in range(20):
+        try:
+            meter.before_call()
+            taken += 1
+        except billing.ModelBudgetExhausted as error:
+            assert error.whose == 'service'
+            meter.exhausted = None
+    assert taken == 13
+    assert billing._shard_limits(13) == [2, 2, 2, 1, 1, 1, 1, 1, 1, 1] and billing._shard_limits(2) == [1, 1]

@@ -29,6 +29,7 @@ class InterviewContext:
     deadline: Optional[float] = None  # time.monotonic() by which the reply must be ready
     recent_questions: List[str] = field(default_factory=list)  # bank ids asked in recent interviews
     meter: Optional['CallMeter'] = None  # counts paid model calls (billing.Meter); None: uncounted
+    earlier: List[str] = field(default_factory=list)  # what the interviewer said before `history`
 
 
 class CallMeter(Protocol):

@@ -170,7 +170,7 @@ class OfflineInterviewer:
             return state
         # Standing in mid-interview for the model: carry on without asking again what it asked.
         topic = resolve_topic(context.topic)
-        spoken = ' '.join(m.content for m in context.history if m.role == 'assistant')
+        spoken = ' '.join([*context.earlier, *(m.content for m in context.history if m.role == 'assistant')])
         asked = [q['id'] for q in topic['questions'] if _was_asked(q, spoken)]
         return {'topic_id': topic['id'], 'asked': asked, 'current': None, 'follow_up': True,
                 'nudged': True, 'seed': secrets.token_hex(4), 'used': {}}

@@ -55,9 +55,8 @@ def split_history(history: List[Message], budget_chars: int) -> Tuple[List[Messa
     return history[:len(history) - len(kept)], kept
 
 
-def summarize(older: List[Message], budget_chars: int = SUMMARY_BUDGET_CHARS) -> str:
+def summarize(questions: List[str], budget_chars: int = SUMMARY_BUDGET_CHARS) -> str:
     """Every earlier question, shortened to fit. No notes: the candidate talks to this prompt."""
-    questions = [m.content for m in older if m.role == 'assistant']
     if not questions:
         return ''
     each = max(40, budget_chars // len(questions))
@@ -75,6 +74,7 @@ def _time_left(deadline: Optional[float]) -> float:
 
 class OpenAIInterviewer:
     name = 'openai'
+    metered = True  # every call costs money: it takes from the model-call budgets
 
     def __init__(self, api_key: str, base_url: str, model: str, timeout_seconds: float,
                  max_retries: int, max_output_tokens: int, context_budget_chars: int,
@@ -99,9 +99,10 @@ class OpenAIInterviewer:
 
     def build_messages(self, context: InterviewContext, latest: str, answered: int) -> list:
         older, recent = split_history(context.history, max(0, self.context_budget_chars - len(latest)))
+        asked_before = [*context.earlier, *(m.content for m in older if m.role == 'assistant')]
         system = prompts.interviewer_system_prompt(
             topic_title(context.topic, context.language), context.language, self.question_count,
-            context.job_description, summarize(older),
+            context.job_description, summarize(asked_before),
             prompts.progress_instruction(answered, self.question_count, context.language))
         return ([{'role': 'system', 'content': system}]
                 + [{'role': m.role, 'content': m.content} for m in recent]
@@ -112,7 +113,7 @@ class OpenAIInterviewer:
         closing = answered >= self.question_count
         messages = self.build_messages(context, latest, answered)
         instructions = prompts.interviewer_instructions(context.language, self.question_count)
-        earlier = [m.content for m in context.history if m.role == 'assistant']
+        earlier = [*context.earlier, *(m.content for m in context.history if m.role == 'assistant')]
         tokens_in = tokens_out = 0
         for attempt in range(2):
             if attempt and _time_left(context.deadline) < MIN_ATTEMPT_SECONDS + CALL_MARGIN_SECONDS:
