@@ -3,7 +3,8 @@ import logging
 
 from chalice import Chalice
 
-from chalicelib import account_data, accounts, config, feedback, idempotency, interviews, topics, turns
+from chalicelib import (account_data, accounts, audio_links, config, feedback, idempotency, interviews, topics,
+                        turns)
 from chalicelib.api import Api
 
 app = Chalice(app_name='mock-interviewer')
@@ -17,14 +18,15 @@ def current_user(allow_deleted: bool = False):
     return accounts.authenticate(api.header('Authorization'), allow_deleted)
 
 
-def retry_of_this_request() -> turns.Retry:
-    """The Idempotency-Key of a POST that costs a chat, and what the request was."""
+def what_was_sent() -> turns.Sent:
+    """Of a POST that costs a chat: its Idempotency-Key with what the request was, and the API's
+    base URL for audio links."""
     key = idempotency.checked_key(api.header(idempotency.HEADER))
     if key is None:
-        return turns.Retry()
+        return turns.Sent(base_url=api.base_url())
     request = api.request
     where = f'{request.path} {sorted((request.uri_params or {}).items())}'  # path is the route's pattern
-    return turns.Retry(key, idempotency.fingerprint(request.method, where, request.raw_body or b''))
+    return turns.Sent(key, idempotency.fingerprint(request.method, where, request.raw_body or b''), api.base_url())
 
 
 @api.route('/api/health', methods=['GET'])
@@ -75,7 +77,7 @@ def chat_history():
 @api.route('/api/chat/gpt', methods=['POST'])
 def chat():
     user = current_user()
-    body, headers = turns.chat(user, api.json_body(), retry_of_this_request())
+    body, headers = turns.chat(user, api.json_body(), what_was_sent())
     return body, 200, headers
 
 
@@ -93,13 +95,13 @@ def list_interviews():
 @api.route('/api/interviews', methods=['POST'])
 def create_interview():
     user = current_user()
-    body, headers = turns.start(user, turns.parse_new_interview(api.json_body()), retry_of_this_request())
+    body, headers = turns.start(user, turns.parse_new_interview(api.json_body()), what_was_sent())
     return body, 201, headers
 
 
 @api.route('/api/interviews/{interview_id}', methods=['GET'])
 def get_interview(interview_id):
-    return interviews.detail(current_user(), interview_id)
+    return interviews.detail(current_user(), interview_id, api.query_param('limit'), api.query_param('next'))
 
 
 @api.route('/api/interviews/{interview_id}', methods=['DELETE'])
@@ -111,7 +113,7 @@ def delete_interview(interview_id):
 @api.route('/api/interviews/{interview_id}/messages', methods=['POST'])
 def answer(interview_id):
     user = current_user()
-    body, headers = turns.answer(user, interview_id, api.json_body(), retry_of_this_request())
+    body, headers = turns.answer(user, interview_id, api.json_body(), what_was_sent())
     return body, 200, headers
 
 
@@ -119,6 +121,12 @@ def answer(interview_id):
 def end_with_report(interview_id):
     report, created = feedback.finish_with_report(current_user(), interview_id)
     return report, 201 if created else 200
+
+
+@api.route('/api/audio/{interview_id}/{seq}', methods=['GET'])
+def spoken_reply(interview_id, seq):
+    """Where an audio_url leads: authorized by its own signature (an audio element sends no token)."""
+    return None, 302, {'Location': audio_links.redirect_to_clip(interview_id, seq, api.request.query_params or {})}
 
 
 @api.route('/api/interviews/{interview_id}/report', methods=['GET'])

@@ -146,6 +146,24 @@ class Api:
     def query_param(self, name: str) -> Optional[str]:
         return (self.request.query_params or {}).get(name)
 
+    def base_url(self) -> str:
+        """This API's own URL (before /api/...), as the caller reached it: on API Gateway's
+        default domain the stage's path comes first; behind a custom domain or `chalice local`
+        nothing does. PUBLIC_API_URL overrides it (e.g. behind a CDN)."""
+        configured = config.settings().public_api_url
+        if configured:
+            return configured.rstrip('/')
+        request = self.request
+        context = getattr(request, 'context', None) or {}
+        host = request.headers.get('host') or 'localhost'
+        scheme = request.headers.get('x-forwarded-proto') or ('http' if host.startswith(('127.', 'localhost')) else 'https')
+        route = context.get('resourcePath') or ''
+        for name, value in (request.uri_params or {}).items():
+            route = route.replace('{%s}' % name, value)
+        path = (context.get('path') or '').rstrip('/')
+        prefix = path[:-len(route)] if route and path.endswith(route) else ''
+        return f'{scheme}://{host}{prefix}'
+
     def source_ip(self) -> str:
         """The caller's address as API Gateway saw it (never a client-supplied header)."""
         context = getattr(self.request, 'context', None) or {}

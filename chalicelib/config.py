@@ -39,6 +39,7 @@ class Settings:
     export_prefix: str
     audio_url_ttl_seconds: int
     cors_allow_origin: str
+    public_api_url: str
     token_ttl_days: int
     bcrypt_rounds: int
     default_daily_chat_limit: int
@@ -88,6 +89,7 @@ def settings() -> Settings:
         export_prefix=_str('EXPORT_PREFIX', 'exports/'),
         audio_url_ttl_seconds=_int('AUDIO_URL_TTL_SECONDS', 900),
         cors_allow_origin=_str('CORS_ALLOW_ORIGIN', '*'),
+        public_api_url=_str('PUBLIC_API_URL', ''),  # empty: as the request reached us
         token_ttl_days=_int('TOKEN_TTL_DAYS', 7),
         bcrypt_rounds=_int('BCRYPT_ROUNDS', 12),
         default_daily_chat_limit=_int('DAILY_CHAT_LIMIT', 6),

@@ -23,6 +23,8 @@ MAX_TOPIC_CHARS = 100
 MAX_JOB_DESCRIPTION_CHARS = 4000
 DEFAULT_PAGE = 20
 MAX_PAGE = 50
+DEFAULT_MESSAGES = 100
+MAX_MESSAGES = 200
 ID_PATTERN = re.compile(r'^\d{13}-[0-9a-f]{16}$')
 NOT_FOUND = 'Interview not found.'
 RECENT_MESSAGES = 8  # what a turn reads of the conversation; the summary keeps the rest
@@ -130,12 +132,33 @@ def describe(interview: InterviewModel) -> str:
             f'language: {LANGUAGES.get(interview.language, interview.language)} ({interview.language}).')
 
 
-def detail(user: UserModel, interview_id: str) -> dict:
+def detail(user: UserModel, interview_id: str, limit: Optional[str] = None, cursor: Optional[str] = None) -> dict:
+    """The interview and its messages oldest first, `limit` (default 100) at a time: a bounded
+    read however long it ran. `messages_next` continues the list (null on the last page)."""
     interview = find(user, interview_id)
-    body = {'interview': summary(interview), 'messages': [message_view(m) for m in messages_of(interview)]}
+    size = _page_size(limit, default=DEFAULT_MESSAGES, most=MAX_MESSAGES)
+    start = _message_cursor(cursor, interview) if cursor else None
+    results = MessageModel.query(interview.interview_id, consistent_read=True, limit=size, page_size=size,
+                                 last_evaluated_key=start)
+    messages = list(results)
+    last = results.last_evaluated_key
+    more = last is not None and len(messages) == size and int(messages[-1].seq) < int(interview.next_seq) - 1
+    body = {'interview': summary(interview), 'messages': [message_view(m) for m in messages],
+            'messages_next': _encode_cursor({'seq': int(messages[-1].seq)}) if more else None}
     if interview.report is not None:
         body['report'] = interview.report
     return body
+
+
+def _message_cursor(cursor: str, interview: InterviewModel) -> dict:
+    invalid = BadRequest('next is not a valid cursor; pass the value of "messages_next" from the previous page.')
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error):
+        raise invalid
+    if not isinstance(key, dict) or set(key) != {'seq'} or type(key['seq']) is not int or not 0 <= key['seq'] < 10 ** 6:
+        raise invalid
+    return {'interview_id': {'S': interview.interview_id}, 'seq': {'N': str(key['seq'])}}
 
 
 def page(user: UserModel, limit: Optional[str], cursor: Optional[str]) -> dict:
@@ -149,12 +172,12 @@ def page(user: UserModel, limit: Optional[str], cursor: Optional[str]) -> dict:
     return {'interviews': items, 'next': _encode_cursor(last) if last and len(items) == size else None}
 
 
-def _page_size(raw: Optional[str]) -> int:
+def _page_size(raw: Optional[str], default: int = DEFAULT_PAGE, most: int = MAX_PAGE) -> int:
     if raw is None or raw == '':
-        return DEFAULT_PAGE
+        return default
     # '²' is a digit too, and int() refuses more than 4,300 digits: check the text first.
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3 or not 1 <= int(raw) <= MAX_PAGE:
-        raise BadRequest(f'limit must be a whole number from 1 to {MAX_PAGE}.')
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3 or not 1 <= int(raw) <= most:
+        raise BadRequest(f'limit must be a whole number from 1 to {most}.')
     return int(raw)
 
 

@@ -4,9 +4,14 @@
 offline, for local runs) and `none`. Each raises SpeechFailed; callers never let that fail a chat.
 """
 import io
+import re
 import shutil
 import subprocess
-from typing import Protocol
+from concurrent.futures import ThreadPoolExecutor
+from typing import List, Protocol
+
+PIECE_CHARS = 100  # what gTTS fetches in one request anyway
+PARALLEL_PIECES = 4  # Google answers 429 to many at once
 
 
 class SpeechFailed(Exception):
@@ -34,6 +39,16 @@ class GttsSynthesizer:
         return 'gtts-' + self.VOICES.get(language, 'en')
 
     def synthesize(self, text: str, language: str) -> bytes:
+        """gTTS fetches ~100-character pieces one after another; a long reply is cut at sentence
+        ends into pieces fetched at the same time, their MP3 frames joined in order (MP3 is a
+        sequence of frames, so the joined file plays as one)."""
+        pieces = sentence_pieces(text, PIECE_CHARS)
+        if len(pieces) == 1:
+            return self._piece(text, language)
+        with ThreadPoolExecutor(max_workers=min(PARALLEL_PIECES, len(pieces)), thread_name_prefix='gtts') as pool:
+            return b''.join(pool.map(lambda piece: self._piece(piece, language), pieces))
+
+    def _piece(self, text: str, language: str) -> bytes:
         from gtts import gTTS  # imported here: a login should not pay for it
         from gtts.tts import gTTSError
         buffer = io.BytesIO()
@@ -73,6 +88,19 @@ class EspeakSynthesizer:
         if not mp3:
             raise SpeechFailed('The offline speech engine produced no audio.')
         return mp3
+
+
+def sentence_pieces(text: str, size: int) -> List[str]:
+    """`text` cut after sentence ends into pieces of about `size` characters (a sentence longer
+    than that stays whole: gTTS cuts it further itself)."""
+    sentences = [part for part in re.split(r'(?<=[.?!。？！])\s+', ' '.join(text.split())) if part]
+    pieces: List[str] = []
+    for sentence in sentences:
+        if pieces and len(pieces[-1]) + 1 + len(sentence) <= size:
+            pieces[-1] = f'{pieces[-1]} {sentence}'
+        else:
+            pieces.append(sentence)
+    return pieces or [text]
 
 
 def known_voices(language: str) -> list:

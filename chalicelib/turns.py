@@ -18,7 +18,7 @@ from typing import Optional
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import billing, config, feedback, idempotency, interviews, providers, quota
+from chalicelib import audio_links, billing, config, feedback, idempotency, interviews, providers, quota
 from chalicelib.errors import ApiError, BadRequest, Conflict, RateLimited, Unauthorized, UpstreamUnavailable
 from chalicelib.fields import optional_text
 from chalicelib.interview_messages import (ACCOUNT_GONE, ANSWER_REQUIRED, BUSY, FINISHED, MODEL_FAILED_BILLED,
@@ -46,10 +46,13 @@ class ChatRequest:
 
 
 @dataclass(frozen=True)
-class Retry:
-    """The request's Idempotency-Key (if any) and what identifies the request it was sent with."""
+class Sent:
+    """What a turn needs of the HTTP request: its Idempotency-Key (if any) with what identifies
+    the request it came with, and the API's own base URL (audio links are absolute: the
+    original page hands them to an audio element as they are)."""
     key: Optional[str] = None
     fingerprint: str = ''
+    base_url: str = ''
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Turn:
     deadline: float
     meter: billing.Meter
     claim: Optional[idempotency.Claim] = None
+    base_url: str = ''
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ def parse_answer(body: dict) -> str:
 
 
 # -- the three ways a turn starts -------------------------------------------------------------
-def chat(user: UserModel, body: dict, retry: Retry = Retry()) -> tuple:
+def chat(user: UserModel, body: dict, sent: Sent = Sent()) -> tuple:
     """POST /api/chat/gpt/: a topic alone starts an interview; an answer goes to the current one,
     and once that has finished, starts the next on the same topic and language (the original
     page can only send answers, and cannot recover from an error here)."""
@@ -105,40 +109,42 @@ def chat(user: UserModel, body: dict, retry: Retry = Retry()) -> tuple:
     except ApiError as error:
         raise in_language(error, language if isinstance(language, str) else DEFAULT_LANGUAGE)
     if request.user_input is None:
-        return _run(user, None, None, retry, NewInterview(request.topic, request.language), recent=recent)
+        return _run(user, None, None, sent, NewInterview(request.topic, request.language), recent=recent)
     if interview is None:
         topic = request.topic or topic_title(None, request.language)
-        return _run(user, None, request.user_input, retry, NewInterview(topic, request.language), recent=recent)
+        return _run(user, None, request.user_input, sent, NewInterview(topic, request.language), recent=recent)
     if interview.status != 'active':
         again = NewInterview(interview.topic, interview.language, interview.job_description)
-        return _run(user, None, request.user_input, retry, again, restart=True, recent=recent)
-    return _run(user, interview, request.user_input, retry)
+        return _run(user, None, request.user_input, sent, again, restart=True, recent=recent)
+    return _run(user, interview, request.user_input, sent)
 
 
-def start(user: UserModel, new: NewInterview, retry: Retry = Retry()) -> tuple:
-    return _run(user, None, None, retry, new)
+def start(user: UserModel, new: NewInterview, sent: Sent = Sent()) -> tuple:
+    return _run(user, None, None, sent, new)
 
 
-def answer(user: UserModel, interview_id: str, body: dict, retry: Retry = Retry()) -> tuple:
+def answer(user: UserModel, interview_id: str, body: dict, sent: Sent = Sent()) -> tuple:
     interview = interviews.find(user, interview_id)
     try:
         user_input = parse_answer(body)
     except ApiError as error:
         raise in_language(error, interview.language)
-    return _run(user, interview, user_input, retry)
+    return _run(user, interview, user_input, sent)
 
 
 # -- the turn itself --------------------------------------------------------------------------
-def _run(user: UserModel, interview: Optional[InterviewModel], user_input: Optional[str], retry: Retry,
+def _run(user: UserModel, interview: Optional[InterviewModel], user_input: Optional[str], sent: Sent,
          new: Optional[NewInterview] = None, restart: bool = False, recent: Optional[list] = None) -> tuple:
     """Returns (body, headers) of a successful turn, or raises having stored nothing."""
     started = time.monotonic()
-    turn = Turn(user, started + config.settings().request_deadline_seconds, billing.Meter(user.user_id))
+    turn = Turn(user, started + config.settings().request_deadline_seconds, billing.Meter(user.user_id),
+                base_url=sent.base_url)
     language = interview.language if interview is not None else new.language
-    if retry.key:
-        turn.claim = idempotency.claim(user.user_id, retry.key, retry.fingerprint)
+    if sent.key:
+        turn.claim = idempotency.claim(user.user_id, sent.key, sent.fingerprint)
         if turn.claim.stored is not None:  # a retry of a request that succeeded: its answer again
-            return _with_audio(dict(turn.claim.stored['body']), turn), turn.claim.stored['headers']
+            stored = turn.claim.stored
+            return _with_audio(dict(stored['body']), turn, stored['reply_seq']), stored['headers']
     # The chat (first: with none left the answer is 429, whatever else) and what the turn reads
     # are independent: both round trips at once.
     taking = _workers.submit(billing.take_chat, user, providers.interviewer_is_metered())
@@ -169,7 +175,7 @@ def _run(user: UserModel, interview: Optional[InterviewModel], user_input: Optio
         if isinstance(error, ApiError):
             raise in_language(error, language)
         raise
-    return _with_audio(_body(reply, interview, used), turn), used.headers()
+    return _with_audio(_body(reply, interview, used), turn, int(interview.next_seq) - 1), used.headers()
 
 
 def _body(reply: InterviewerReply, interview: InterviewModel, used: quota.QuotaStatus) -> dict:
@@ -177,15 +183,14 @@ def _body(reply: InterviewerReply, interview: InterviewModel, used: quota.QuotaS
             'interview': interviews.summary(interview), **used.as_dict()}
 
 
-def _with_audio(body: dict, turn: Turn) -> dict:
+def _with_audio(body: dict, turn: Turn, reply_seq: int) -> dict:
+    """The reply with a link to it spoken, made on first fetch: the text never waits for speech."""
     language = body['interview']['language']
-    time_left = turn.deadline - time.monotonic()
-    audio = providers.audio_store().speak(body['response'], language, turn.user.user_id,
-                                          turn.user.audio_salt or '', deadline_seconds=time_left)
-    body['audio_url'] = audio.url
+    url, error = audio_links.optional_link(turn.base_url, turn.user, body['interview_id'], reply_seq, language)
+    body['audio_url'] = url
     body.pop('audio_error', None)
-    if audio.error:
-        body['audio_error'] = audio_error_in_language(audio.error, language)
+    if error:
+        body['audio_error'] = audio_error_in_language(error, language)
     return body
 
 
@@ -292,8 +297,9 @@ def _store(turn: Turn, interview: InterviewModel, said: list, reply: Interviewer
                 ], condition=before_turn)
             quota.add_tokens(transaction, turn.user.user_id, tokens_in, tokens_out)
             if turn.claim is not None:
-                idempotency.complete_in(transaction, turn.claim,
-                                        {'body': _body(reply, interview, used), 'headers': used.headers()})
+                idempotency.complete_in(transaction, turn.claim, {
+                    'body': _body(reply, interview, used), 'headers': used.headers(),
+                    'reply_seq': int(interview.next_seq) - 1})
     except TransactWriteError as error:
         codes = cancellation_codes(error)
         if codes[:1] == ['ConditionalCheckFailed']:

@@ -55,6 +55,13 @@ class ApiClient:
     def delete(self, path, body=None, **kw):
         return self.request('DELETE', path, body=body, **kw)
 
+    def play(self, audio_url: str):
+        """Fetches an audio_url the way an audio element does (no token): the first fetch
+        synthesizes the clip; the answer is a 302 to the presigned S3 URL."""
+        from urllib.parse import urlsplit
+        parts = urlsplit(audio_url)
+        return self.client.http.request('GET', f'{parts.path}?{parts.query}', headers={}, body=b'')
+
     def signup(self, username: str = 'alice', password: str = PASSWORD, email: Optional[str] = None) -> str:
         """Registers and logs in; returns the token."""
         email = email or f'{username}@example.com'

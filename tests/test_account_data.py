@@ -13,7 +13,9 @@ def alice_with_data(api):
     with providers.override(synthesizer=FakeSynthesizer()):
         created = api.post('/api/interviews/', {'topic': 'backend', 'language': 'en'}, token=token).json_body
         interview_id = created['interview']['id']
-        api.post(f'/api/interviews/{interview_id}/messages/', {'user_input': 'Indexes speed up reads.'}, token=token)
+        api.play(created['audio_url'])  # the clips exist once played
+        api.play(api.post(f'/api/interviews/{interview_id}/messages/', {'user_input': 'Indexes speed up reads.'},
+                          token=token).json_body['audio_url'])
     api.post(f'/api/interviews/{interview_id}/report/', token=token)
     return token, interview_id
 
@@ -65,7 +67,7 @@ def test_delete_removes_every_trace_but_leaves_other_users_alone(api, alice_with
     token, interview_id = alice_with_data
     bob = api.signup('bob')
     with providers.override(synthesizer=FakeSynthesizer()):
-        api.post('/api/interviews/', {'topic': 'frontend'}, token=bob)
+        api.play(api.post('/api/interviews/', {'topic': 'frontend'}, token=bob).json_body['audio_url'])
     api.post('/api/user/login/', {'username': 'alice', 'password': PASSWORD})  # a second session
     s3, bucket = providers.s3(), config.settings().audio_bucket
     assert len(s3.list_objects_v2(Bucket=bucket).get('Contents', [])) == 3

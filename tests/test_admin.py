@@ -33,7 +33,7 @@ def test_finish_deletions_removes_what_a_half_done_deletion_left(api, capsys, mo
     monkeypatch.setattr('chalicelib.s3_objects.time.sleep', lambda seconds: None)
     token = api.signup()
     with providers.override(synthesizer=FakeSynthesizer()):
-        api.post('/api/interviews/', {'topic': 'backend'}, token=token)
+        api.play(api.post('/api/interviews/', {'topic': 'backend'}, token=token).json_body['audio_url'])
         with providers.override(s3=S3ThatKeepsSomeKeys(providers.s3())):
             assert api.delete('/api/user/me/', {'password': PASSWORD}, token=token).status_code == 503
     assert InterviewModel.count() == 1

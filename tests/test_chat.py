@@ -156,16 +156,20 @@ def test_new_topic_starts_a_new_current_interview(api):
     assert [m['role'] for m in conversation] == ['system', 'assistant']
 
 
-def test_speech_gives_a_presigned_mp3_url_and_reuses_identical_clips(api):
+def test_speech_is_a_link_synthesized_on_first_fetch_then_a_presigned_mp3_reused_for_identical_clips(api):
     import urllib.parse
     from chalicelib import config
     token = api.signup()
     fake = FakeSynthesizer()
     with providers.override(synthesizer=fake, interviewer=ScriptedInterviewer()):
         first = chat(api, token, interview_topic='backend').json_body
-        api.post('/api/chat/gpt/', {'interview_topic': 'backend'}, token=token)
-    assert first['audio_url'] and 'audio_error' not in first
-    parsed = urllib.parse.urlparse(first['audio_url'])
+        assert first['audio_url'].startswith('http') and '/api/audio/' in first['audio_url'] and 'audio_error' not in first
+        assert fake.calls == []  # the text did not wait for speech
+        played = api.play(first['audio_url'])
+        again = chat(api, token, interview_topic='backend').json_body
+        replayed = api.play(again['audio_url'])
+    assert played.status_code == replayed.status_code == 302
+    parsed = urllib.parse.urlparse(played.headers['Location'])
     assert 'X-Amz-Signature' in parsed.query and parsed.path.endswith('.mp3')
     bucket = config.settings().audio_bucket
     key = parsed.path.lstrip('/').removeprefix(bucket + '/')  # path- or virtual-host-style URL
@@ -175,14 +179,27 @@ def test_speech_gives_a_presigned_mp3_url_and_reuses_identical_clips(api):
     assert len(fake.calls) == 1  # the same opening line twice is synthesized once
 
 
-def test_speech_failure_still_answers_with_text(api):
+def test_a_tampered_or_expired_audio_link_is_refused(api, monkeypatch):
+    token = api.signup()
+    with providers.override(synthesizer=FakeSynthesizer()):
+        url = chat(api, token, interview_topic='backend').json_body['audio_url']
+        assert api.play(url.replace('/0/?', '/1/?')).status_code == 404  # another message: not what was signed
+        assert api.play(url.replace('&l=ko', '&l=en')).status_code == 404
+        assert api.play(url.split('&s=')[0] + '&s=' + '0' * 32).status_code == 404
+        assert api.play(url.replace('u=', 'u=x')).status_code == 400
+        import time
+        monkeypatch.setattr(time, 'time', lambda: 10 ** 10)
+        assert api.play(url).status_code == 410
+
+
+def test_speech_failure_still_answers_with_text_and_the_link_says_why(api):
     from chalicelib.speech import SpeechFailed
     token = api.signup()
     with providers.override(synthesizer=FakeSynthesizer(fail_with=SpeechFailed('Text-to-speech failed (gTTSError).'))):
         response = chat(api, token, interview_topic='backend')
+        played = api.play(response.json_body['audio_url'])
     assert response.status_code == 200
-    assert response.json_body['audio_url'] is None
-    assert '음성을 만들지 못해' in response.json_body['audio_error']  # said in the interview's language
+    assert played.status_code == 503 and '음성을 만들지 못해' in played.json_body['error']  # in the interview's language
     assert len(api.get('/api/chat/gpt/', token=token).json_body['conversations']) == 2
 
 
@@ -190,8 +207,9 @@ def test_speech_crash_of_any_kind_still_answers_with_text(api):
     token = api.signup()
     with providers.override(synthesizer=FakeSynthesizer(fail_with=RuntimeError('boom'))):
         response = chat(api, token, interview_topic='backend')
-    assert response.status_code == 200 and response.json_body['audio_url'] is None
-    assert 'boom' not in response.body.decode()
+        played = api.play(response.json_body['audio_url'])
+    assert response.status_code == 200 and played.status_code == 503
+    assert 'boom' not in played.body.decode()
 
 
 def test_operator_limit_applies_to_the_user(api):
@@ -223,16 +241,18 @@ def test_the_day_follows_the_configured_time_zone(monkeypatch):
     assert quota.today(moment)[0] == '2026-03-01'
 
 
-def test_speech_gets_only_what_is_left_of_the_request_deadline(api, monkeypatch):
+def test_slow_speech_delays_only_the_audio_which_gives_up_in_time(api, monkeypatch):
     import time
 
     class SlowSynthesizer(FakeSynthesizer):
         def synthesize(self, text, language):
             time.sleep(2.0)
             return super().synthesize(text, language)
-    monkeypatch.setenv('REQUEST_DEADLINE_SECONDS', '1')
+    monkeypatch.setenv('SPEECH_TIMEOUT_SECONDS', '0.25')  # a clip gets twice this
     token = api.signup()
-    with providers.override(synthesizer=SlowSynthesizer()):
+    slow = SlowSynthesizer()
+    with providers.override(synthesizer=slow):
         response = chat(api, token, interview_topic='backend')
-    assert response.status_code == 200
-    assert response.json_body['audio_url'] is None and '시간이 너무' in response.json_body['audio_error']
+        assert response.status_code == 200 and slow.calls == []  # answered before any speech began
+        played = api.play(response.json_body['audio_url'])
+    assert played.status_code == 503 and '시간이 너무' in played.json_body['error']

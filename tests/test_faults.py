@@ -107,8 +107,9 @@ class BrokenS3:
 def test_s3_failure_degrades_to_a_text_reply_and_keeps_the_turn(api, started):
     with providers.override(synthesizer=FakeSynthesizer(), s3=BrokenS3()):
         response = api.post('/api/chat/gpt/', {'user_input': 'my answer about indexes'}, token=started)
+        played = api.play(response.json_body['audio_url'])
     assert response.status_code == 200
-    assert response.json_body['audio_url'] is None and '저장하지 못해' in response.json_body['audio_error']
+    assert played.status_code == 503 and '저장하지 못해' in played.json_body['error']
     assert response.json_body['count'] == 2
     assert any(m.content == 'my answer about indexes' for m in MessageModel.scan())
 

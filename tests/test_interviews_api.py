@@ -61,8 +61,8 @@ def test_create_defaults_to_korean(api, alice):
 def test_speech_uses_the_interview_language(api, alice):
     fake = FakeSynthesizer()
     with providers.override(synthesizer=fake):
-        create(api, alice, topic='backend', language='en')
-        create(api, alice, topic='backend', language='ko')
+        for language in ('en', 'ko'):
+            api.play(create(api, alice, topic='backend', language=language).json_body['audio_url'])
     assert [language for _, language in fake.calls] == ['en', 'ko']
 
 
@@ -251,9 +251,13 @@ def test_model_report_failure_gives_the_offline_report_labelled_with_the_reason(
 def test_delete_removes_interview_messages_report_and_audio(api, alice):
     from chalicelib import config
     with providers.override(synthesizer=FakeSynthesizer()):
-        interview_id = create(api, alice).json_body['interview']['id']
-        answer(api, alice, interview_id)
-        keep = create(api, alice, topic='frontend').json_body['interview']['id']
+        created = create(api, alice).json_body
+        interview_id = created['interview']['id']
+        api.play(created['audio_url'])
+        api.play(answer(api, alice, interview_id).json_body['audio_url'])
+        kept = create(api, alice, topic='frontend').json_body
+        keep = kept['interview']['id']
+        api.play(kept['audio_url'])
     api.post(f'/api/interviews/{interview_id}/report/', token=alice)
     s3, bucket = providers.s3(), config.settings().audio_bucket
     assert len(s3.list_objects_v2(Bucket=bucket).get('Contents', [])) == 3

@@ -68,3 +68,21 @@ def test_a_model_turn_makes_at_most_five_dynamodb_calls(api, aws_calls, fake_ope
         counted = dynamodb(aws_calls)
         assert sum(counted.values()) <= 5, counted
         assert counted['Query'] == 1, counted  # one bounded read of the conversation, however long
+
+
+def test_an_interviews_messages_come_in_pages_that_together_are_the_whole_conversation(api):
+    token, interview_id = started(api)
+    for turn in range(4):
+        api.post(f'/api/interviews/{interview_id}/messages/', {'user_input': f'Answer {turn}.'}, token=token)
+    whole = api.get(f'/api/interviews/{interview_id}/', token=token).json_body
+    assert len(whole['messages']) == 9 and whole['messages_next'] is None
+    pages, cursor = [], ''
+    while True:
+        page = api.get(f'/api/interviews/{interview_id}/?limit=4{cursor}', token=token).json_body
+        pages.append(page['messages'])
+        if page['messages_next'] is None:
+            break
+        cursor = f"&next={page['messages_next']}"
+    assert [len(p) for p in pages] == [4, 4, 1] and sum(pages, []) == whole['messages']
+    assert api.get(f'/api/interviews/{interview_id}/?next=bm9wZQ', token=token).status_code == 400
+    assert api.get(f'/api/interviews/{interview_id}/?limit=201', token=token).status_code == 400

@@ -49,10 +49,9 @@ def test_unknown_user_login_costs_the_same_bcrypt_work_as_a_wrong_password(api, 
 
 def test_presigned_audio_urls_expire_after_15_minutes_and_keys_are_unguessable(api):
     with providers.override(synthesizer=FakeSynthesizer()):
-        first = api.post('/api/chat/gpt/', {'interview_topic': 'backend', 'language': 'en'},
-                         token=api.signup('alice')).json_body['audio_url']
-        second = api.post('/api/chat/gpt/', {'interview_topic': 'backend', 'language': 'en'},
-                          token=api.signup('bob')).json_body['audio_url']
+        first, second = (api.play(api.post('/api/chat/gpt/', {'interview_topic': 'backend', 'language': 'en'},
+                                           token=api.signup(name)).json_body['audio_url']).headers['Location']
+                         for name in ('alice', 'bob'))
     query = urllib.parse.parse_qs(urllib.parse.urlparse(first).query)
     assert query['X-Amz-Expires'] == ['900']
     key_a, key_b = (urllib.parse.urlparse(url).path.rsplit('/', 1)[1] for url in (first, second))

@@ -94,3 +94,31 @@ def test_gtts_silent_server_times_out_instead_of_hanging(monkeypatch):
             GttsSynthesizer(timeout_seconds=0.5).synthesize('Hello there', 'en')
     finally:
         listener.close()
+
+
+def test_a_long_reply_is_fetched_from_gtts_in_pieces_at_the_same_time_and_joined_in_order(monkeypatch):
+    import threading
+    import time
+    import gtts
+    running, most, lock = [0], [0], threading.Lock()
+
+    class FakeGtts:
+        def __init__(self, text, lang, timeout):
+            self.text = text
+
+        def write_to_fp(self, buffer):
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.2)  # a request to Google in flight
+            with lock:
+                running[0] -= 1
+            buffer.write(f'[{self.text}]'.encode())
+    monkeypatch.setattr(gtts, 'gTTS', FakeGtts)
+    sentences = [f'This is sentence number {i} of a long interviewer reply.' for i in range(8)]
+    mp3 = GttsSynthesizer(timeout_seconds=2).synthesize(' '.join(sentences), 'en')
+    pieces = mp3.decode().strip('[]').split('][')
+    assert ' '.join(pieces) == ' '.join(sentences)  # every word, in order
+    assert len(pieces) > 1 and all(len(piece) <= 100 for piece in pieces)
+    assert most[0] > 1  # fetched at the same time, not one after another
+    assert GttsSynthesizer(timeout_seconds=2).synthesize('Short one.', 'en') == b'[Short one.]'

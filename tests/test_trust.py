@@ -89,7 +89,7 @@ def test_deletion_that_stops_half_way_is_finished_by_asking_again(api, monkeypat
     monkeypatch.setattr('chalicelib.s3_objects.time.sleep', lambda seconds: None)
     token = api.signup('alice')
     with providers.override(synthesizer=FakeSynthesizer()):
-        api.post('/api/interviews/', {'topic': 'backend', 'language': 'en'}, token=token)
+        api.play(api.post('/api/interviews/', {'topic': 'backend', 'language': 'en'}, token=token).json_body['audio_url'])
         s3 = providers.s3()
         with providers.override(s3=S3ThatKeepsSomeKeys(s3)):
             stopped = api.delete('/api/user/me/', {'password': PASSWORD}, token=token)
@@ -410,7 +410,9 @@ def test_an_interview_whose_audio_s3_keeps_is_503_and_deleted_on_the_next_try(ap
     monkeypatch.setattr('chalicelib.s3_objects.time.sleep', lambda seconds: None)
     token = api.signup()
     with providers.override(synthesizer=FakeSynthesizer()):
-        interview_id = api.post('/api/interviews/', {'topic': 'backend'}, token=token).json_body['interview']['id']
+        created = api.post('/api/interviews/', {'topic': 'backend'}, token=token).json_body
+        interview_id = created['interview']['id']
+        api.play(created['audio_url'])
         with providers.override(s3=S3ThatKeepsSomeKeys(providers.s3())):
             kept = api.delete(f'/api/interviews/{interview_id}/', token=token)
         assert kept.status_code == 503 and InterviewModel.count() == 1 and MessageModel.count() == 1
