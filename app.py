@@ -4,7 +4,7 @@ import logging
 from chalice import Chalice
 
 from chalicelib import (account_data, accounts, audio_links, config, feedback, idempotency, interviews, topics,
-                        turns)
+                        turn_requests, turns)
 from chalicelib.api import Api
 
 app = Chalice(app_name='mock-interviewer')
@@ -95,7 +95,7 @@ def list_interviews():
 @api.route('/api/interviews', methods=['POST'])
 def create_interview():
     user = current_user()
-    body, headers = turns.start(user, turns.parse_new_interview(api.json_body()), what_was_sent())
+    body, headers = turns.start(user, turn_requests.parse_new_interview(api.json_body()), what_was_sent())
     return body, 201, headers
 
 

@@ -3,9 +3,10 @@
 A turn is: use one of today's chats, ask the interviewer, then store the candidate's answer,
 the reply (with its hidden notes), the interview's progress and the model's token usage in
 one transaction, on condition that the account still exists. If the turn fails nothing is
-stored, and the chat is given back unless a model call may have been billed (billing.py);
-speech comes last and can only degrade the reply to text. The turn that ends an interview also writes its report, in
-the same transaction, and speaks a few sentences of it: the original page has no report view.
+stored, and the chat is given back unless a model call may have been billed (billing.py).
+The answer carries the text at once and a link that speaks it on first fetch (audio_links.py):
+speech never delays the text. The turn that ends an interview also writes its report, in the
+same transaction, and speaks a few sentences of it: the original page has no report view.
 Whatever goes wrong is said in the interview's language (interview_messages.py).
 """
 import logging
@@ -19,30 +20,22 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import audio_links, billing, config, feedback, idempotency, interviews, providers, quota
-from chalicelib.errors import ApiError, BadRequest, Conflict, RateLimited, Unauthorized, UpstreamUnavailable
-from chalicelib.fields import optional_text
-from chalicelib.interview_messages import (ACCOUNT_GONE, ANSWER_REQUIRED, BUSY, FINISHED, MODEL_FAILED_BILLED,
-                                          MODEL_UNAVAILABLE, audio_error_in_language, in_language)
+from chalicelib.errors import ApiError, Conflict, RateLimited, Unauthorized, UpstreamUnavailable
+from chalicelib.interview_messages import (ACCOUNT_GONE, BUSY, FINISHED, MODEL_FAILED_BILLED, MODEL_UNAVAILABLE,
+                                          audio_error_in_language, in_language)
 from chalicelib.interviewers.bank import phrases
 from chalicelib.interviewers.base import (DEFAULT_LANGUAGE, InterviewContext, InterviewerReply,
                                           InterviewerUnavailable, Message, topic_title)
 from chalicelib.models import (InterviewModel, MessageModel, UserModel, account_is_open, cancellation_codes,
                                connection)
+from chalicelib.turn_requests import NewInterview, parse_answer, parse_chat_request
 
 logger = logging.getLogger('mock_interviewer')
 
-INPUT_REQUIRED = 'user_input or interview_topic is required.'  # Part 1's fixed text
 RECENT_INTERVIEWS = 5  # questions asked in this many earlier interviews are not asked again soon
 # Independent round trips of one turn run at once (a Lambda container serves one request at a
 # time; chalice local serves several, hence more than two workers).
 _workers = ThreadPoolExecutor(max_workers=8, thread_name_prefix='turn')
-
-
-@dataclass(frozen=True)
-class ChatRequest:
-    user_input: Optional[str]
-    topic: Optional[str]
-    language: str
 
 
 @dataclass(frozen=True)
@@ -63,36 +56,6 @@ class Turn:
     meter: billing.Meter
     claim: Optional[idempotency.Claim] = None
     base_url: str = ''
-
-
-@dataclass(frozen=True)
-class NewInterview:
-    topic: str
-    language: str
-    job_description: Optional[str] = None
-
-
-def parse_chat_request(body: dict) -> ChatRequest:
-    user_input = optional_text(body, 'user_input', interviews.MAX_ANSWER_CHARS)
-    topic = optional_text(body, 'interview_topic', interviews.MAX_TOPIC_CHARS)
-    if user_input is None and topic is None:
-        raise BadRequest(INPUT_REQUIRED)
-    return ChatRequest(user_input, topic, interviews.language_field(body))
-
-
-def parse_new_interview(body: dict) -> NewInterview:
-    topic = optional_text(body, 'topic', interviews.MAX_TOPIC_CHARS)
-    if topic is None:
-        raise BadRequest('topic is required: a built-in topic id from GET /api/topics/ or your own, up to 100 characters.')
-    return NewInterview(topic, interviews.language_field(body),
-                        optional_text(body, 'job_description', interviews.MAX_JOB_DESCRIPTION_CHARS))
-
-
-def parse_answer(body: dict) -> str:
-    answer = optional_text(body, 'user_input', interviews.MAX_ANSWER_CHARS)
-    if answer is None:
-        raise BadRequest(ANSWER_REQUIRED['en'])
-    return answer
 
 
 # -- the three ways a turn starts -------------------------------------------------------------
