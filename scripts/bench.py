@@ -1,106 +1,123 @@
-"""`make bench`: the numbers the README quotes, measured again on this machine.
+"""`make bench`: how fast the service answers and what a turn costs, measured on this machine
+against the real local engines: the app under chalice's local dev server (in this process),
+DynamoDB Local and moto's S3 server, with a fake model and a fake speech engine that take
+0 ms or a realistic time (model 800 ms a call, speech 600 ms a clip).
 
-- cold start: `import app` as shipped (openai and gTTS lazy) against importing them eagerly,
-  each in a fresh interpreter, the median of several runs (`python -X importtime`);
-- the cost of one request on a warm container, route by route, in-process through chalice's
-  test client with moto standing in for AWS (so it measures our code, not the network).
+- cold start: `import app` in fresh interpreters (as shipped, and with openai and gTTS eager),
+  and the first request of each kind in a fresh process (bench_cold.py);
+- every route's p50/p95 and its AWS calls, capacity units and model tokens, from sessions of
+  new accounts going register to report (bench_scenarios.py);
+- time to the reply's text and to playable audio, speech off, 0 ms and 600 ms;
+- one long interview: turn time, prompt size and DynamoDB calls at turns 1, 10, 40, 100, 300;
+- the cost of 1,000 turns from those counts (bench_cost.py).
 
-It prints numbers and never fails on them: a timing goal is not a pass/fail test.
+It prints tables, writes every figure to docs/bench/latest.json and (unless --quick) the
+tables into README.md between the bench markers. It never fails on a number (a timing goal is
+not a pass/fail test), only when the app breaks the HTTP contract and leaves nothing to measure.
 
-    python -m scripts.bench [--runs 7] [--requests 50]
+    python -m scripts.bench [--quick] [--json PATH] [--no-readme] [--turns 300] ...
 """
 import argparse
 import os
-import statistics
-import subprocess
+import shlex
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
+from scripts.bench_client import BenchFailure, Client
+from scripts.bench_cold import first_requests, import_times
+from scripts.bench_cost import costs
+from scripts.bench_engines import SETTINGS, Engines
+from scripts.bench_figures import long_interview_figures, route_figures, speech_figures
+from scripts.bench_report import machine, rewrite_readme, tables, write_json
+from scripts.bench_scenarios import INSTANT, REALISTIC, ROUTES, long_interview, sessions, speech
+
 ROOT = Path(__file__).resolve().parent.parent
+FULL = {'runs': 7, 'sessions': 30, 'slow_sessions': 12, 'answers': 12, 'turns': 300}
+QUICK = {'runs': 1, 'sessions': 2, 'slow_sessions': 1, 'answers': 2, 'turns': 12}
 
 
-def import_microseconds(modules: str) -> int:
-    """Cumulative import time of `modules` (comma-separated) in a fresh interpreter."""
-    result = subprocess.run([sys.executable, '-X', 'importtime', '-c', f'import {modules}'], cwd=ROOT,
-                            capture_output=True, text=True, check=True)
-    wanted = {name.strip() for name in modules.split(',')}
-    total = 0
-    for line in result.stderr.splitlines():
-        parts = [part.strip() for part in line.split('|')]
-        if len(parts) == 3 and parts[2] in wanted:
-            total += int(parts[1])
-    return total
+def parse(argv) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog='python -m scripts.bench', description=__doc__.split('\n')[0])
+    parser.add_argument('--quick', action='store_true', help='a few of everything (the smoke test runs this)')
+    parser.add_argument('--runs', type=int, help=f"fresh interpreters per import measurement ({FULL['runs']})")
+    parser.add_argument('--sessions', '--requests', dest='sessions', type=int,
+                        help=f"sessions with 0 ms fakes, so samples per route ({FULL['sessions']})")
+    parser.add_argument('--slow-sessions', type=int, help=f"sessions with realistic fakes ({FULL['slow_sessions']})")
+    parser.add_argument('--answers', type=int, help=f"answers per speech case ({FULL['answers']})")
+    parser.add_argument('--turns', type=int, help=f"turns of the long interview ({FULL['turns']})")
+    parser.add_argument('--json', type=Path, default=ROOT / 'docs' / 'bench' / 'latest.json', help='where the figures go')
+    parser.add_argument('--no-readme', action='store_true', help="leave README.md's table as it is")
+    args = parser.parse_args(argv)
+    for name, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    return args
 
 
-def cold_start(runs: int) -> None:
-    print(f'cold start (median of {runs} fresh interpreters, python -X importtime):')
-    for label, modules in (('import app (as shipped: openai, gTTS lazy)', 'app'),
-                           ('import openai, gtts, app (eager)', 'openai, gtts, app')):
-        median = statistics.median(import_microseconds(modules) for _ in range(runs))
-        print(f'  {label:<46} {median / 1000:8.0f} ms')
+def say(message: str) -> None:
+    print(f'[bench] {message}', file=sys.stderr, flush=True)
 
 
-def warm_requests(count: int) -> None:
-    # The same isolation as the unit tests: moto in-process, no endpoint overrides.
-    for name in [n for n in os.environ if n.startswith('AWS_ENDPOINT_URL')]:
-        del os.environ[name]
-    os.environ.update({'AWS_ACCESS_KEY_ID': 'bench', 'AWS_SECRET_ACCESS_KEY': 'bench',
-                       'AWS_DEFAULT_REGION': 'us-east-1', 'AWS_REGION': 'us-east-1',
-                       'SPEECH_PROVIDER': 'none', 'INTERVIEWER_PROVIDER': 'offline', 'OPENAI_API_KEY': '',
-                       'DAILY_CHAT_LIMIT': str(count * 4), 'INTERVIEW_QUESTIONS': str(count + 5),
-                       'BCRYPT_ROUNDS': os.environ.get('BCRYPT_ROUNDS', '12')})
-    from moto import mock_aws
-    with mock_aws():
-        from chalice.test import Client
-        from app import app
-        from scripts.bootstrap import ensure_bucket, ensure_tables
-        ensure_tables()
-        ensure_bucket()
-        with Client(app, stage_name='bench', project_dir=str(ROOT)) as client:
-            _measure_routes(client.http, count)
-
-
-def _measure_routes(http, count: int) -> None:
-    import json
-    headers = {'Content-Type': 'application/json'}
-    body = json.dumps({'username': 'bench', 'email': 'bench@example.com', 'password': 'correct horse'})
-    http.post('/api/user/register/', headers=headers, body=body)
-    login_body = json.dumps({'username': 'bench', 'password': 'correct horse'})
-    token = json.loads(http.post('/api/user/login/', headers=headers, body=login_body).body)['Token']
-    auth = {**headers, 'Authorization': f'Token {token}'}
-    interview_id = json.loads(http.post('/api/interviews/', headers=auth,
-                                        body=json.dumps({'topic': 'backend'})).body)['interview']['id']
-    cases = [
-        ('GET  /api/health/', lambda: http.get('/api/health/')),
-        (f'POST /api/user/login/ (bcrypt cost {os.environ["BCRYPT_ROUNDS"]})',
-         lambda: http.post('/api/user/login/', headers=headers, body=login_body)),
-        ('GET  /api/chat/gpt/', lambda: http.get('/api/chat/gpt/', headers=auth)),
-        ('POST /api/interviews/{id}/messages/ (offline)',
-         lambda: http.post(f'/api/interviews/{interview_id}/messages/', headers=auth,
-                           body=json.dumps({'user_input': 'An index speeds up reads.'}))),
-        ('GET  /api/interviews/', lambda: http.get('/api/interviews/', headers=auth)),
-    ]
-    print(f'warm requests, in-process with moto ({count} each; ms):')
-    print(f'  {"route":<48} {"p50":>7} {"p95":>7} {"max":>7}')
-    for label, send in cases:
-        timings = []
-        for _ in range(count):
-            started = time.perf_counter()
-            send()
-            timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
-        print(f'  {label:<48} {statistics.median(timings):7.1f} {p95:7.1f} {timings[-1]:7.1f}')
+def measure(args) -> dict:
+    say(f'import times, {args.runs} fresh interpreters each ...')
+    imports = import_times(args.runs)  # before the bench configures anything: the app as a developer has it
+    say('starting DynamoDB Local, S3 (moto), the fake model and the app ...')
+    with Engines() as engines:
+        client = Client(engines.app.base_url, engines.aws, engines.model)
+        say('first requests in a fresh process ...')
+        first = first_requests()
+        say(f'{args.sessions} sessions with 0 ms fakes ...')
+        instant = route_figures(sessions(client, engines, args.sessions, INSTANT, 'fast'), ROUTES)
+        say(f'{args.slow_sessions} sessions with realistic fakes ({REALISTIC.describe()}) ...')
+        realistic = route_figures(sessions(client, engines, args.slow_sessions, REALISTIC, 'slow'), ROUTES)
+        say(f'time to text and audio, {args.answers} answers per speech case ...')
+        spoken = speech_figures(speech(client, engines, args.answers, REALISTIC.model_ms, 'bench'))
+        say(f'one interview of {args.turns} turns ...')
+        long = long_interview_figures(long_interview(client, engines, args.turns, 'bench'))
+        described = engines.describe()
+        bcrypt_rounds = int(os.environ.get('BCRYPT_ROUNDS') or 12)  # the app's default
+    return {
+        'engines': described,
+        'settings': {'quick': args.quick, 'import_runs': args.runs, 'sessions': args.sessions,
+                     'slow_sessions': args.slow_sessions, 'speech_answers': args.answers, 'turns': args.turns,
+                     'instant': INSTANT.describe(), 'realistic': REALISTIC.describe(),
+                     'speech_model_ms': REALISTIC.model_ms, 'bcrypt_rounds': bcrypt_rounds,
+                     'app_environment': {k: v for k, v in SETTINGS.items() if not k.startswith('AWS_')}},
+        'cold_start': {'imports': imports, 'first_requests': first},
+        'routes': {'instant': instant, 'realistic': realistic},
+        'speech': spoken,
+        'long_interview': long,
+        'cost': costs(realistic, instant, long),
+    }
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog='python -m scripts.bench', description=__doc__.split('\n')[0])
-    parser.add_argument('--runs', type=int, default=7, help='fresh interpreters per import measurement')
-    parser.add_argument('--requests', type=int, default=50, help='requests per route')
-    args = parser.parse_args(argv)
-    cold_start(args.runs)
-    warm_requests(args.requests)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse(argv)
+    started = time.monotonic()
+    result = {'command': shlex.join(['python', '-m', 'scripts.bench', *argv]),
+              'date': datetime.now(timezone.utc).isoformat(timespec='seconds'), 'machine': machine()}
+    try:
+        result.update(measure(args))
+    except BenchFailure as failure:
+        print(f'[bench] stopped: {failure}', file=sys.stderr)
+        return 1
+    result['seconds'] = round(time.monotonic() - started, 1)
+    m = result['machine']
+    print(f"{result['date']} on {m['cpu_count']} × {m['cpu_model']}, Python {m['python']}\n")
+    print(tables(result, markdown=False), flush=True)
+    write_json(result, args.json)
+    say(f'figures written to {args.json}')
+    if args.quick:
+        say("README.md's table left as it is: a quick run has too few samples to quote")
+    elif not args.no_readme:
+        if rewrite_readme(result, ROOT / 'README.md'):
+            say("README.md's table rewritten")
+        else:
+            say('README.md has no bench markers; left as it is')
+    say(f"done in {result['seconds']:.0f} s")
     return 0
 
 
