@@ -11,7 +11,7 @@ ARGS ?=
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade 'pip<26.3'  # chalice 1.34 requires pip<26.3 (and runs it to package)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
@@ -29,7 +29,7 @@ fuzz: install  ## schemathesis against docs/openapi.json on chalice local + Dyna
 load: install  ## many concurrent users for a bounded time; prints figures, checks no data lost
 	$(PY) -m scripts.load_test $(ARGS)
 
-bench: install  ## cold-start import times and warm per-route timings; prints numbers, never fails on them
+bench: install  ## the service on DynamoDB Local + S3 server with fake model/speech: per-route p50/p95, AWS calls, turns 1-300, time to text and audio, cold start, cost; writes docs/bench/latest.json and the README table; never fails on a timing
 	$(PY) -m scripts.bench $(ARGS)
 
 eval: install  ## simulated candidates interview through the API; docs/eval/scorecard.md, fails on a failed check
