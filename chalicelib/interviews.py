@@ -28,8 +28,8 @@ MAX_MESSAGES = 200
 ID_PATTERN = re.compile(r'^\d{13}-[0-9a-f]{16}$')
 NOT_FOUND = 'Interview not found.'
 RECENT_MESSAGES = 8  # what a turn reads of the conversation; the summary keeps the rest
-SUMMARY_ENTRIES = 40
-SUMMARY_ENTRY_CHARS = 240
+SUMMARY_ENTRIES = 40  # (the prompt shows what fits 1,500 characters of them)
+SUMMARY_ENTRY_CHARS = 150  # the item is rewritten each turn: small keeps its write units low
 AUDIO_NOT_DELETED = 'Some of the interview\'s audio could not be deleted, so nothing was deleted yet. Please try again.'
 
 
@@ -91,11 +91,13 @@ def said_before(interview: InterviewModel, recent: list) -> List[str]:
 
 
 def with_said(summary: Optional[list], text: str) -> list:
-    """The running summary with one more thing the interviewer said: shortened from the front
-    (a turn ends with its question), and only the newest SUMMARY_ENTRIES kept, so the interview
-    item stays small however long it runs."""
+    """The running summary with one more thing the interviewer said: its start and its end (a
+    turn ends with its question) when it is long, and only the newest SUMMARY_ENTRIES kept, so
+    the interview item stays small however long it runs."""
     entry = ' '.join(text.split())
-    entry = entry if len(entry) <= SUMMARY_ENTRY_CHARS else '…' + entry[-(SUMMARY_ENTRY_CHARS - 1):].lstrip()
+    if len(entry) > SUMMARY_ENTRY_CHARS:
+        head = SUMMARY_ENTRY_CHARS // 3
+        entry = f'{entry[:head].rstrip()} … {entry[-(SUMMARY_ENTRY_CHARS - head - 3):].lstrip()}'
     return [*(summary or []), entry][-SUMMARY_ENTRIES:]
 
 
