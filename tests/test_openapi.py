@@ -5,26 +5,31 @@ same path parameters, the same bounds as the code, and errors in the one `{"erro
 it in step with the code without one."""
 import json
 import re
+import time
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from chalice.test import Client
 
 from app import api as app_api  # the Api of app.py: path -> {method: handler}
 from app import app
-from chalicelib import accounts, billing, idempotency, interview_messages, interviews, quota
+from chalicelib import (accounts, audio, audio_links, billing, idempotency, interview_messages, interviews, providers,
+                        quota)
 from chalicelib.errors import BadRequest
 from chalicelib.interviewers.base import LANGUAGES
 from chalicelib.models import InterviewModel
-from tests.fixtures import PASSWORD, ApiClient, use_fake_openai, user_named
+from chalicelib.speech import SpeechFailed
+from tests.fixtures import PASSWORD, ApiClient, FakeSynthesizer, use_fake_openai, user_named
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT_PATH = ROOT / 'docs' / 'openapi.json'
 HTTP_METHODS = {'get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'}
-ERROR_STATUSES = {'400', '401', '403', '404', '405', '409', '413', '422', '429', '503'}
+ERROR_STATUSES = {'400', '401', '403', '404', '405', '409', '410', '413', '422', '429', '503'}
 CHAT_OPERATIONS = [('/api/chat/gpt', 'post', '200'), ('/api/interviews', 'post', '201'),
                    ('/api/interviews/{interview_id}/messages', 'post', '200')]
+AUDIO = '/api/audio/{interview_id}/{seq}'  # where a reply's audio_url leads: a 302, no token
 
 
 @pytest.fixture(scope='module')
@@ -150,9 +155,22 @@ def test_no_operation_documents_an_internal_server_error(document):
 def test_every_success_response_has_a_json_schema(document):
     for path, method, operation in operations(document):
         successes = [s for s in operation['responses'] if s.startswith('2')]
-        assert successes, (method, path)
+        assert successes or path == AUDIO, (method, path)
         for status in successes:
             assert 'schema' in resolve(document, operation['responses'][status])['content']['application/json']
+
+
+def test_the_one_redirect_is_the_audio_link_with_a_location_and_no_body(document):
+    redirects = [(path, method, status) for path, method, operation in operations(document)
+                 for status in operation['responses'] if status.startswith('3')]
+    assert redirects == [(AUDIO, 'get', '302')]
+    found = document['paths'][AUDIO]['get']['responses']['302']
+    assert 'content' not in found
+    location = resolve(document, found['headers']['Location'])
+    assert location['required'] is True and location['schema'] == {'type': 'string', 'format': 'uri'}
+    assert set(document['paths'][AUDIO]['get']['responses']) == {'302', '400', '404', '410', '503'}
+    assert resolve(document, document['paths'][AUDIO]['get']['responses']['503']['headers']['Retry-After'])[
+        'required'] is True
 
 
 def test_every_429_carries_retry_after(document):
@@ -246,6 +264,8 @@ def test_nullable_fields_are_marked_nullable(document):
     assert document['components']['schemas']['InterviewPage']['properties']['next']['nullable'] is True
     reply = document['components']['schemas']['ChatReply']['allOf'][1]
     assert reply['properties']['audio_url']['nullable'] is True
+    detail = document['components']['schemas']['InterviewDetail']
+    assert 'messages_next' in detail['required'] and detail['properties']['messages_next']['nullable'] is True
 
 
 def test_authorization_is_an_api_key_in_the_authorization_header(document):
@@ -285,9 +305,43 @@ def test_list_limit_and_interview_id_are_the_apps(document):
     assert interview_id['pattern'] == interviews.ID_PATTERN.pattern
 
 
+def test_message_paging_parameters_are_the_apps(document):
+    operation = document['paths']['/api/interviews/{interview_id}']['get']
+    parameters = [resolve(document, p) for p in operation['parameters']]
+    assert [(p['name'], p['in'], p['required']) for p in parameters] == [
+        ('limit', 'query', False), ('next', 'query', False)]
+    limit = parameters[0]['schema']
+    assert (limit['minimum'], limit['maximum'], limit['default']) == (
+        1, interviews.MAX_MESSAGES, interviews.DEFAULT_MESSAGES)
+    assert parameters[1]['schema'] == {'type': 'string'}
+
+
+def test_audio_link_parameters_are_the_apps(document):
+    operation = document['paths'][AUDIO]['get']
+    assert operation['security'] == []
+    parameters = {p['name']: resolve(document, p) for p in operation['parameters']}
+    assert [(name, p['in']) for name, p in parameters.items()] == [
+        ('interview_id', 'path'), ('seq', 'path'), ('u', 'query'), ('l', 'query'), ('e', 'query'), ('s', 'query')]
+    assert all(p['required'] for p in parameters.values())
+    assert parameters['interview_id']['schema']['pattern'] == audio_links.INTERVIEW_ID.pattern
+    assert parameters['u']['schema']['pattern'] == audio_links.ID.pattern == accounts.USER_ID_PATTERN.pattern
+    assert resolve(document, parameters['l']['schema'])['enum'] == list(LANGUAGES)
+    assert parameters['seq']['schema']['maximum'] == 10 ** 6 - 1  # at most 6 digits
+    assert parameters['e']['schema']['maximum'] == 10 ** 12 - 1  # at most 12 digits
+    for too_long in (('0' * 7, '1'), ('0', '1' * 13)):
+        with pytest.raises(BadRequest):
+            audio_links._parse('1795600000000-0123456789abcdef', too_long[0],
+                               {'u': '0' * 32, 'l': 'en', 'e': too_long[1], 's': ''})
+
+
+def test_the_documented_token_form_is_the_apps(document):
+    pattern = document['components']['schemas']['LoginReply']['properties']['Token']['pattern']
+    assert pattern.startswith(accounts.USER_ID_PATTERN.pattern.rstrip('$'))  # then a dot and the random part
+
+
 # -- the same security as the app ------------------------------------------------------------------
 def _concrete(path: str) -> str:
-    return path.replace('{interview_id}', '0000000000000-0000000000000000')
+    return path.replace('{interview_id}', '0000000000000-0000000000000000').replace('{seq}', '0')
 
 
 def test_operations_that_need_the_token_answer_401_without_it(document, local_api):
@@ -300,10 +354,10 @@ def test_operations_that_need_the_token_answer_401_without_it(document, local_ap
 
 def test_public_operations_answer_without_a_token(document, local_api):
     public = [(path, method) for path, method, operation in operations(document) if operation.get('security') == []]
-    assert sorted(public) == [('/api/health', 'get'), ('/api/topics', 'get'),
+    assert sorted(public) == [(AUDIO, 'get'), ('/api/health', 'get'), ('/api/topics', 'get'),
                               ('/api/user/login', 'post'), ('/api/user/register', 'post')]
     for path, method in public:
-        response = local_api.request(method.upper(), path, body={})
+        response = local_api.request(method.upper(), _concrete(path), body={})
         assert response.status_code in (200, 400), (method, path, response.body)
 
 
@@ -325,16 +379,36 @@ class DocumentedAnswers:
         status = str(response.status_code)
         assert status in operation['responses'], f'{method} {template} answered an undocumented {status}'
         documented = resolve(self.document, operation['responses'][status])
+        for name, header in documented.get('headers', {}).items():
+            header = resolve(self.document, header)
+            if header.get('required'):
+                value = response.headers[name]
+                if header['schema']['type'] == 'integer':
+                    assert int(value) >= 0, (method, template, status, name)
+                elif header['schema'].get('format') == 'uri':
+                    assert urlsplit(value).scheme in ('http', 'https') and urlsplit(value).netloc, (name, value)
+        self.seen.add((template, method.upper()))
+        if 'content' not in documented:  # the audio link's redirect: no body
+            assert response.body == b'' and 'Content-Type' not in response.headers, (method, template, status)
+            return response
         assert response.headers['Content-Type'].startswith('application/json')
         schema = documented['content']['application/json']['schema']
         errors = [f'{list(error.absolute_path)}: {error.message}'
                   for error in self._validator(schema).iter_errors(response.json_body)]
         assert not errors, (method, template, status, errors)
-        for name, header in documented.get('headers', {}).items():
-            if resolve(self.document, header).get('required'):
-                assert int(response.headers[name]) >= 0, (method, template, status, name)
-        self.seen.add((template, method.upper()))
         return response.json_body
+
+    def play(self, audio_url: str, expected: int):
+        """Fetches a reply's audio_url as an audio element does: as it is, with no token."""
+        parts = urlsplit(audio_url)
+        return self.call('GET', AUDIO, expected, path=f'{parts.path}?{parts.query}')
+
+
+def _with_query(audio_url: str, **changed) -> str:
+    parts = urlsplit(audio_url)
+    query = {name: values[0] for name, values in parse_qs(parts.query).items()}
+    query.update(changed)
+    return parts._replace(query='&'.join(f'{k}={v}' for k, v in query.items() if v is not None)).geturl()
 
 
 def test_the_apps_answers_match_the_documented_schemas(document, local_api, monkeypatch):
@@ -356,6 +430,7 @@ def test_the_apps_answers_match_the_documented_schemas(document, local_api, monk
         credentials = {'username': 'alice', 'password': PASSWORD}
         return {'token': check.call('POST', '/api/user/login', 200, body=credentials)['Token']}
     auth = log_in()
+    assert auth['token'].split('.')[0] == user_named('alice').user_id  # `<user id>.<random>`
 
     check.call('GET', '/api/user/me', 401)
     check.call('GET', '/api/user/me', 200, **auth)
@@ -370,8 +445,29 @@ def test_the_apps_answers_match_the_documented_schemas(document, local_api, monk
     check.call('POST', '/api/chat/gpt', 422, body={'user_input': 'Something else.'}, **key, **auth)
     check.call('POST', '/api/chat/gpt', 400, body={'user_input': 'x'}, headers={'Idempotency-Key': 'k' * 256}, **auth)
     check.call('POST', '/api/interviews', 400, body={'topic': 'backend', 'language': 'fr'}, **auth)
-    second = check.call('POST', '/api/interviews', 201, body={
-        'topic': 'behavioral', 'language': 'en', 'job_description': 'Team lead'}, **auth)['interview_id']
+    spoken = FakeSynthesizer()
+    with providers.override(synthesizer=spoken):  # speech on: audio_url is a signed link of this API
+        opened = check.call('POST', '/api/interviews', 201, body={
+            'topic': 'behavioral', 'language': 'en', 'job_description': 'Team lead'}, **auth)
+        second, link = opened['interview_id'], opened['audio_url']
+        assert link.startswith('http://') and 'audio_error' not in opened and spoken.calls == []
+        played = check.play(link, 302)  # synthesized on this first fetch
+        assert spoken.calls == [(opened['response'], 'en')]
+        location = urlsplit(played.headers['Location'])
+        assert location.path.endswith('.mp3') and 'X-Amz-Signature' in location.query
+        assert check.play(link, 302).headers['Location'].split('?')[0] == played.headers['Location'].split('?')[0]
+        assert len(spoken.calls) == 1  # stored: fetched again, not made again
+        check.play(link.replace(f'/{second}/0/', f'/{second}/1/'), 404)  # not what was signed
+        check.play(_with_query(link, s='0' * 32), 404)
+        check.play(_with_query(link, s=None), 404)
+        check.play(_with_query(link, l='ko'), 404)
+        check.play(_with_query(link, e=str(int(time.time()) + 10 ** 6)), 404)
+        check.play(_with_query(link, u='x'), 400)
+        check.play(_with_query(link, e='soon'), 400)
+        check.play(link.split('?')[0], 400)
+        with monkeypatch.context() as later:
+            later.setattr(time, 'time', lambda: 10 ** 10)  # long after the link's AUDIO_URL_TTL_SECONDS
+            check.play(link, 410)
     page = check.call('GET', '/api/interviews', 200, path='/api/interviews?limit=1', **auth)
     assert page['next']
     check.call('GET', '/api/interviews', 200, path=f"/api/interviews?limit=1&next={page['next']}", **auth)
@@ -393,7 +489,23 @@ def test_the_apps_answers_match_the_documented_schemas(document, local_api, monk
     check.call('GET', one + '/report', 200, path=f'/api/interviews/{second}/report', **auth)
     check.call('POST', one + '/messages', 409, path=f'/api/interviews/{second}/messages',
                body={'user_input': 'One more answer.'}, **auth)
-    check.call('GET', one, 200, path=f'/api/interviews/{second}', **auth)
+    whole = check.call('GET', one, 200, path=f'/api/interviews/{second}', **auth)
+    assert len(whole['messages']) >= 3 and whole['messages_next'] is None
+    pages, cursor = [], None  # oldest first, one message at a time, each page continuing the last
+    while True:
+        page = check.call('GET', one, 200, path=f'/api/interviews/{second}?limit=1'
+                          + (f'&next={cursor}' if cursor else ''), **auth)
+        assert len(page['messages']) == 1 and page['interview'] == whole['interview']
+        pages += page['messages']
+        cursor = page['messages_next']
+        if cursor is None:
+            break
+        assert isinstance(cursor, str) and len(pages) < len(whole['messages'])
+    assert pages == whole['messages']
+    check.call('GET', one, 200, path=f'/api/interviews/{second}?limit={interviews.MAX_MESSAGES}', **auth)
+    for bad in (f'limit={interviews.MAX_MESSAGES + 1}', 'limit=0', 'limit=x', 'next=not-a-cursor',
+                'next=e30'):  # e30: {} in base64, not a cursor we made
+        check.call('GET', one, 400, path=f'/api/interviews/{second}?{bad}', **auth)
     inline = check.call('GET', '/api/user/export', 200, **auth)  # one report, one null
     assert any('interviewer_notes' in m for i in inline['interviews'] for m in i['messages'])
     monkeypatch.setenv('EXPORT_INLINE_MAX_BYTES', '1000')
@@ -434,3 +546,27 @@ def test_the_model_answers_match_the_documented_schemas(document, local_api, fak
     monkeypatch.setenv('MODEL_CALLS_PER_DAY', '0')
     monkeypatch.setenv('MODEL_CALLS_PER_USER_PER_DAY', '40')
     assert check.call('POST', '/api/interviews', 503, body=new, **auth)['error'] == billing.SERVICE_BUDGET_USED
+
+
+def test_the_audio_answers_match_the_documented_schemas(document, local_api):
+    """A link whose speech fails or was turned off since (503 with Retry-After, in the interview's
+    language), and links that name nothing any more (404)."""
+    check = DocumentedAnswers(document, local_api)
+    auth = {'token': local_api.signup()}
+    with providers.override(synthesizer=FakeSynthesizer(fail_with=SpeechFailed('Text-to-speech failed (gTTSError).'))):
+        korean = check.call('POST', '/api/interviews', 201, body={'topic': 'backend', 'language': 'ko'}, **auth)
+        english = check.call('POST', '/api/interviews', 201, body={'topic': 'backend', 'language': 'en'}, **auth)
+        failed = check.play(korean['audio_url'], 503)
+        assert failed['error'] == interview_messages.audio_error_in_language(audio.SPEECH_FAILED, 'ko')
+        assert check.play(english['audio_url'], 503)['error'] == 'Text-to-speech failed (gTTSError).'
+    with providers.override(synthesizer=None):  # speech turned off after the link was made
+        assert check.play(english['audio_url'], 503)['error'] == audio.SPEECH_OFF
+        off = check.call('POST', '/api/interviews', 201, body={'topic': 'backend', 'language': 'en'}, **auth)
+        assert off['audio_url'] is None and off['audio_error'] == audio.SPEECH_OFF
+    with providers.override(synthesizer=FakeSynthesizer()):
+        check.play(english['audio_url'], 302)
+        check.call('DELETE', '/api/interviews/{interview_id}', 200, path=f"/api/interviews/{english['interview_id']}",
+                   **auth)
+        check.play(english['audio_url'], 404)  # its interview was deleted
+        check.call('DELETE', '/api/user/me', 200, body={'password': PASSWORD}, **auth)
+        check.play(korean['audio_url'], 404)  # its account was deleted
