@@ -156,7 +156,7 @@ def _message_cursor(cursor: str, interview: InterviewModel) -> dict:
     invalid = BadRequest('next is not a valid cursor; pass the value of "messages_next" from the previous page.')
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):  # RecursionError: JSON nested too deeply
         raise invalid
     if not isinstance(key, dict) or set(key) != {'seq'} or type(key['seq']) is not int or not 0 <= key['seq'] < 10 ** 6:
         raise invalid
@@ -191,7 +191,7 @@ def _decode_cursor(cursor: str, user: UserModel) -> dict:
     invalid = BadRequest('next is not a valid cursor; pass the value of "next" from the previous page.')
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):  # RecursionError: JSON nested too deeply
         raise invalid
     # A cursor is only ever a key of the caller's own interviews.
     if (not isinstance(key, dict) or set(key) != {'user_id', 'interview_id'}

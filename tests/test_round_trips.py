@@ -86,3 +86,11 @@ def test_an_interviews_messages_come_in_pages_that_together_are_the_whole_conver
     assert [len(p) for p in pages] == [4, 4, 1] and sum(pages, []) == whole['messages']
     assert api.get(f'/api/interviews/{interview_id}/?next=bm9wZQ', token=token).status_code == 400
     assert api.get(f'/api/interviews/{interview_id}/?limit=201', token=token).status_code == 400
+
+
+def test_a_cursor_of_deeply_nested_json_is_400_not_500(api):
+    import base64
+    token, interview_id = started(api)
+    nested = base64.urlsafe_b64encode(b'[' * 5000).decode().rstrip('=')
+    assert api.get(f'/api/interviews/?next={nested}', token=token).status_code == 400
+    assert api.get(f'/api/interviews/{interview_id}/?next={nested}', token=token).status_code == 400
