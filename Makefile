@@ -17,7 +17,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-run: install  ## DynamoDB Local + S3 + chalice local on 127.0.0.1:$(PORT); Ctrl-C stops all
+run: install  ## the web app on 127.0.0.1:WEB_PORT (8080), DynamoDB Local + S3 + chalice local on 127.0.0.1:$(PORT); Ctrl-C stops all
 	PORT=$(PORT) $(PY) -m scripts.run_local
 
 test: install  ## every test, including those against DynamoDB Local

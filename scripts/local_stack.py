@@ -1,4 +1,5 @@
-"""Local stand-ins for the AWS services the API uses: DynamoDB Local and moto's S3.
+"""Local stand-ins for the AWS services the API uses: DynamoDB Local and moto's S3
+(plus the API itself under `chalice local`, and the static web app's server).
 
 Used by `make run` (scripts/run_local.py) and by the pytest fixtures, so each service
 runs as a child process that can be started on any port and always stopped cleanly.
@@ -390,6 +391,31 @@ class ChaliceLocal(_LocalService):
 
     def _probe(self) -> None:
         self.health()
+
+
+class WebServer(_LocalService):
+    """The static web app (scripts/serve_web.py) with /config.js pointing at api_url."""
+
+    name = "web"
+
+    def __init__(self, api_url: str, port: int | None = None, web_dir: Path | None = None,
+                 log_name: str = "web") -> None:
+        super().__init__(port)
+        self.api_url = api_url
+        self.web_dir = Path(web_dir).resolve() if web_dir is not None else ROOT / "web"
+        self.log_path = LOG_DIR / f"{log_name}-{self.port}.log"
+
+    def _command(self) -> list[str]:
+        return [sys.executable, str(ROOT / "scripts" / "serve_web.py"), "--port", str(self.port),
+                "--dir", str(self.web_dir), "--api-url", self.api_url]
+
+    def _cwd(self) -> Path:
+        return ROOT
+
+    def _probe(self) -> None:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(self.endpoint + "/config.js", timeout=2) as response:
+            response.read()
 
 
 def _smoke_check() -> None:

@@ -1,9 +1,11 @@
-"""`make run`: the whole API on this machine, with local stand-ins for DynamoDB and S3.
+"""`make run`: the whole service on this machine, with local stand-ins for DynamoDB and S3.
 
 Starts DynamoDB Local (data kept in .local/dynamodb) and moto's S3, creates the tables and
-the bucket, then runs `chalice local` against them until Ctrl-C, and stops everything.
+the bucket, serves the web app in web/ pointed at the local API, then runs `chalice local`
+against them until Ctrl-C, and stops everything.
 
-Ports come from PORT (API, 8000), DYNAMODB_LOCAL_PORT (8001) and S3_LOCAL_PORT (8002).
+Ports come from PORT (API, 8000), WEB_PORT (web app, 8080), DYNAMODB_LOCAL_PORT (8001)
+and S3_LOCAL_PORT (8002).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from scripts.local_stack import (
     ROOT,
     DynamoDBLocal,
     S3Local,
+    WebServer,
     die_with_parent,
     port_in_use,
     stop_process_group,
@@ -125,7 +128,8 @@ def _run(stack: contextlib.ExitStack) -> int:
     api_port = _port_setting("PORT", 8000)
     dynamodb_port = _port_setting("DYNAMODB_LOCAL_PORT", 8001)
     s3_port = _port_setting("S3_LOCAL_PORT", 8002)
-    _check_ports({"PORT": api_port, "DYNAMODB_LOCAL_PORT": dynamodb_port,
+    web_port = _port_setting("WEB_PORT", 8080)
+    _check_ports({"PORT": api_port, "WEB_PORT": web_port, "DYNAMODB_LOCAL_PORT": dynamodb_port,
                   "S3_LOCAL_PORT": s3_port})
 
     server_env = dict(os.environ)
@@ -154,11 +158,19 @@ def _run(stack: contextlib.ExitStack) -> int:
         raise _Fail(f"creating the tables and bucket failed (exit {bootstrap.returncode}); "
                     "see the output above")
 
+    api_url = f"http://{HOST}:{api_port}"
+    web = WebServer(api_url, port=web_port)
+    _say(f"serving the web app on port {web_port} ...")
+    stack.callback(web.stop)
+    web.start()
+    web_note = "" if (web.web_dir / "index.html").exists() else "  (web/index.html not found yet)"
+
     providers = _describe_providers(server_env)
     print(
         "\n"
-        "Mock interviewer API, running locally\n"
-        f"  API:       http://{HOST}:{api_port}\n"
+        "Mock interviewer, running locally\n"
+        f"  Web app:   {web.endpoint}{web_note}\n"
+        f"  API:       {api_url}\n"
         f"  DynamoDB:  {dynamodb.endpoint}  (data in {dynamodb.data_dir})\n"
         f"  S3:        {s3.endpoint}  (in memory, emptied on restart)\n"
         f"  Engines:   {providers}\n"
@@ -185,7 +197,7 @@ def _run(stack: contextlib.ExitStack) -> int:
     mark_stopping()
     # A negative code means a signal killed it; report it the way a shell would.
     code = 128 - code if code < 0 else code
-    _say(f"chalice local exited with code {code}; stopping the local services ...")
+    _say(f"chalice local exited with code {code}; stopping the web app and local services ...")
     return code
 
 
