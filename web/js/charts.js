@@ -56,12 +56,21 @@ export function scoreLineChart(points, { ariaLabel, legend }) {
   return box;
 }
 
+/** A faint placeholder chart with a message, for when there are no scores yet. */
+export function emptyChart(message) {
+  const grid = [20, 60, 100, 140].map((y) => s('line', { class: 'ghost-grid', x1: 10, x2: 490, y1: y, y2: y }));
+  return h('div', { class: 'chart chart-empty', 'data-testid': 'score-chart-empty' },
+    s('svg', { viewBox: '0 0 500 160', 'aria-hidden': 'true' }, grid,
+      s('path', { class: 'ghost-line', d: 'M20,130 C90,120 120,90 180,96 S290,60 340,66 S440,30 480,26' })),
+    h('p', { class: 'muted' }, message));
+}
+
 /** Criteria as a radar (3 or more) or horizontal bars; items: [{label, score}]. */
 export function criteriaChart(items, { ariaLabel }) {
   if (items.length < 3) return criteriaBars(items, { ariaLabel });
   const size = 340;
   const c = size / 2;
-  const r = 108;
+  const r = 118;
   const n = items.length;
   const angle = (i) => -Math.PI / 2 + (2 * Math.PI * i) / n;
   const pt = (i, v) => [c + Math.cos(angle(i)) * (r * clamp(v)) / 100, c + Math.sin(angle(i)) * (r * clamp(v)) / 100];
@@ -78,14 +87,14 @@ export function criteriaChart(items, { ariaLabel }) {
     return s('circle', { class: 'shape-dot', cx, cy, r: 4 }, s('title', {}, `${it.label}: ${it.score}`));
   });
   const labels = items.map((it, i) => {
-    const [lx, ly] = pt(i, 128);
+    const [lx, ly] = pt(i, 122);
     const cos = Math.cos(angle(i));
     const anchor = Math.abs(cos) < 0.2 ? 'middle' : cos > 0 ? 'start' : 'end';
     return s('text', { class: 'radar-label', x: lx.toFixed(1), y: (ly + 4).toFixed(1), 'text-anchor': anchor },
       s('tspan', {}, it.label), s('tspan', { class: 'radar-score', dx: 6 }, String(it.score)));
   });
   return h('div', { class: 'chart chart-radar', 'data-testid': 'criteria-chart' },
-    s('svg', { viewBox: `-40 -4 ${size + 80} ${size + 8}`, role: 'img', 'aria-label': ariaLabel },
+    s('svg', { viewBox: `-30 8 ${size + 60} ${size - 16}`, role: 'img', 'aria-label': ariaLabel },
       rings, spokes, shape, dots, labels));
 }
 

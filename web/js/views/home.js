@@ -3,7 +3,7 @@
 import { api, ApiError, NetworkError, newIdempotencyKey } from '../api.js';
 import { t, lang, topicTitle, languageName } from '../i18n.js';
 import { h, icon, field, setFieldError, clearFieldErrors, confirmDialog, formatDate, formatDuration, formatTime, notice, countdown, announce } from '../ui.js';
-import { scoreLineChart } from '../charts.js';
+import { scoreLineChart, emptyChart } from '../charts.js';
 
 const PAGE_SIZE = 10;
 const TOPIC_MAX = 100;
@@ -202,12 +202,12 @@ export async function render(root, _params, ctx) {
   function renderChart() {
     const scored = interviews.filter((iv) => reports.get(iv.id)).slice().reverse();
     if (!interviews.length) {
-      chartBody.replaceChildren(h('p', { class: 'empty' }, t('progress_empty')));
+      chartBody.replaceChildren(emptyChart(t('progress_empty')));
       return;
     }
     if (!scored.length) {
       const waiting = interviews.some((iv) => iv.has_report && !reports.has(iv.id));
-      chartBody.replaceChildren(h('p', { class: 'empty' }, waiting ? t('loading') : t('progress_no_reports')));
+      chartBody.replaceChildren(waiting ? h('p', { class: 'muted' }, t('loading')) : emptyChart(t('progress_no_reports')));
       return;
     }
     const points = scored.map((iv) => {

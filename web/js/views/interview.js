@@ -2,7 +2,7 @@
 // turn can fail told plainly with what to do. An answer is sent once per Idempotency-Key, so
 // a retry (after a 503, a 409 or a lost connection) never costs a second chat.
 import { api, ApiError, NetworkError, newIdempotencyKey } from '../api.js';
-import { t, lang, topicTitle, languageName } from '../i18n.js';
+import { t, topicTitle, languageName } from '../i18n.js';
 import { prefs, drafts, audioLinks, linkExpired } from '../store.js';
 import { h, icon, confirmDialog, formatTime, formatDuration, countdown, announce } from '../ui.js';
 
@@ -217,6 +217,13 @@ export async function render(root, { id }, ctx) {
   const micButton = SpeechRecognition && interview.speech_lang
     ? h('button', { type: 'button', class: 'btn btn-secondary btn-mic', 'data-testid': 'mic-button', 'aria-pressed': 'false' }, icon('mic'), h('span', { class: 'mic-label' }, t('mic_start')))
     : null;
+  const composerQuota = h('span', { class: 'composer-quota', 'data-testid': 'composer-quota' });
+  function renderComposerQuota() {
+    const q = ctx.quota;
+    if (!q) { composerQuota.textContent = ''; return; }
+    composerQuota.textContent = t('chats_left_short', { remaining: q.remaining, limit: q.limit });
+    composerQuota.classList.toggle('is-empty', q.remaining <= 0);
+  }
   const micStatus = h('p', { class: 'mic-status', 'aria-live': 'polite', 'data-testid': 'mic-status' });
   const composer = h('form', { class: 'composer', novalidate: true, 'data-testid': 'composer' },
     h('label', { for: 'answer', class: 'composer-label' }, t('your_answer')),
@@ -225,6 +232,7 @@ export async function render(root, { id }, ctx) {
     h('div', { class: 'composer-bar' },
       h('p', { class: 'composer-help', id: 'answer-help' }, t('answer_help', { max: ANSWER_MAX.toLocaleString() })),
       counter,
+      composerQuota,
       h('div', { class: 'composer-buttons' }, micButton, sendButton)),
     micStatus);
 
@@ -335,6 +343,7 @@ export async function render(root, { id }, ctx) {
       if (data.interview) interview = data.interview;
       else interview.turns += 1;
       ctx.setQuota(data);
+      renderComposerQuota();
       if (data.audio_url) audioLinks.set(id, assistantIndex, data.audio_url);
       const reply = bubble('assistant', typeof data.response === 'string' ? data.response : '', {
         audioUrl: data.audio_url, audioError: data.audio_url ? null : data.audio_error, at: new Date().toISOString(),
@@ -390,10 +399,8 @@ export async function render(root, { id }, ctx) {
     if (error && error.handled) return; // 401: on the way to log in; the draft is kept
     if (error instanceof NetworkError) {
       setBubbleState(sending.el, 'offline');
-      if (bannerKind !== 'offline') {
-        showBanner('offline', 'offline-banner', icon('wifi'),
-          h('div', {}, h('strong', {}, t('offline_title')), h('p', {}, t('offline_body'))));
-      }
+      showBanner('offline', 'offline-banner', icon('wifi'),
+        h('div', {}, h('strong', {}, t('offline_title')), h('p', {}, t('offline_body'))));
       retryTimer = setTimeout(() => attempt(), retryDelay * 1000);
       retryDelay = Math.min(30, retryDelay * 2);
       return;
@@ -438,6 +445,7 @@ export async function render(root, { id }, ctx) {
       returnToComposer(sending);
       const me = await ctx.refreshQuota();
       if (!ctx.alive()) return;
+      renderComposerQuota();
       const resets = (me && me.resets_at) || (ctx.quota && ctx.quota.resets_at);
       const wait = error.retryAfter ? formatDuration(error.retryAfter) : null;
       showBanner('warn', 'limit-message', icon('clock'), h('div', {},
@@ -591,13 +599,15 @@ export async function render(root, { id }, ctx) {
   });
 
   // -- start ----------------------------------------------------------------------------
+  renderComposerQuota();
+  if (!ctx.quota) ctx.refreshQuota().then(() => { if (ctx.alive()) renderComposerQuota(); });
   if (interview.status === 'finished') showFinished();
   setBusy();
   const lastBubble = log.lastElementChild;
   if (lastBubble) lastBubble.scrollIntoView({ block: 'nearest' });
   if (opening && opening.audio_url && log.querySelector('.msg-assistant')) play(opening.audio_url, log.querySelector('.msg-assistant'));
   if (interview.status !== 'finished') textarea.focus({ preventScroll: true });
-  if (lang() && navigator.onLine === false) onOffline();
+  if (navigator.onLine === false) onOffline();
 
   return () => stops.forEach((stop) => stop());
 }
