@@ -97,7 +97,7 @@ function renderQuota() {
   if (resetsIn !== null && resetsIn <= 0) { refreshQuota(); return; }
   const empty = quota.remaining <= 0;
   const pct = quota.limit > 0 ? Math.max(0, Math.min(100, (quota.remaining / quota.limit) * 100)) : 0;
-  slots.quota.append(h('div', { class: `quota ${empty ? 'quota-empty' : ''}`, 'data-testid': 'quota', role: 'status', 'aria-live': 'polite' },
+  slots.quota.append(h('div', { class: `quota ${empty ? 'quota-empty' : ''}`, 'data-testid': 'quota' },
     icon('clock'),
     h('span', { class: 'quota-text' },
       h('strong', { 'data-testid': 'quota-remaining' }, t('quota_left', { remaining: quota.remaining, limit: quota.limit })),
@@ -132,7 +132,7 @@ function renderHeader() {
   slots.tools.append(h('div', { class: 'seg', role: 'group', 'aria-label': t('interface_language'), 'data-testid': 'lang-switch' },
     icon('globe'), langButton('ko', '한국어', '한국어'), langButton('en', 'EN', 'English')));
   if (loggedIn) {
-    slots.tools.append(h('button', { type: 'button', class: 'btn btn-ghost btn-sm', 'data-testid': 'logout-button', onclick: logout },
+    slots.tools.append(h('button', { type: 'button', class: 'btn btn-ghost btn-sm', 'data-testid': 'logout-button', 'aria-label': t('logout'), title: t('logout'), onclick: logout },
       icon('logout'), h('span', { class: 'hide-narrow' }, t('logout'))));
   }
   renderQuota();

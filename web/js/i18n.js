@@ -99,6 +99,7 @@ const STRINGS = {
     status_active: 'In progress',
     status_finished: 'Finished',
     answers_count: '{n} answers',
+    answers_count_one: '1 answer',
     continue: 'Continue',
     report_link: 'Report',
     score_short: 'score',
@@ -483,6 +484,7 @@ export function setLang(code) {
 }
 
 export function t(key, vars = {}) {
+  if (vars.n === 1 && STRINGS[current][`${key}_one`]) key = `${key}_one`; // "1 answer", not "1 answers"
   const text = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => (vars[name] === undefined || vars[name] === null ? '' : String(vars[name])));
 }

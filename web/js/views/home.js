@@ -245,7 +245,7 @@ export async function render(root, _params, ctx) {
       return h('a', { class: 'iv-score', href: `#/report/${iv.id}`, 'data-testid': 'interview-score', 'aria-label': t('score_aria', { score: report.overall_score }) },
         h('strong', {}, String(report.overall_score)), h('span', {}, report.source === 'offline' ? t('index_short') : t('score_short')));
     }
-    if (iv.has_report) {
+    if (iv.has_report || iv.status === 'finished') {
       return h('a', { class: 'iv-score iv-score-pending', href: `#/report/${iv.id}`, 'data-testid': 'interview-score' }, t('report_link'));
     }
     return h('span', { class: 'iv-score iv-score-none', 'data-testid': 'interview-score', 'aria-label': t('no_score') }, '—');

@@ -164,7 +164,15 @@ export async function render(root, { id }, ctx) {
     const label = el.querySelector('.msg-state');
     el.classList.toggle('is-pending', Boolean(state));
     el.classList.toggle('is-failed', state === 'failed');
-    if (!state) { if (label) label.remove(); return; }
+    if (!state) {
+      if (label) label.remove();
+      const foot = el.querySelector('.msg-foot');
+      if (foot && !foot.querySelector('time')) {
+        const now = new Date().toISOString();
+        foot.append(h('time', { datetime: now }, formatTime(now)));
+      }
+      return;
+    }
     if (label) label.textContent = state === 'failed' ? t('not_sent') : state === 'offline' ? t('waiting_connection') : t('sending');
   }
 
