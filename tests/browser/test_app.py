@@ -407,6 +407,15 @@ def test_a_503_is_shown_with_a_retry_that_never_costs_twice(page, web_stack, scr
     status, me = web_stack.api('GET', '/api/user/me/', token=user.token)
     assert me['count'] == 2  # the opening and one answer: the 503 cost nothing
 
+    # Ending early (after a confirmation) writes the report from the answers so far.
+    page.click(tid('end-button'))
+    page.wait_for_selector(tid('confirm-dialog'))
+    page.click(tid('confirm-button'))
+    page.wait_for_selector(f'{tid("criteria-chart")} svg')
+    assert page.inner_text(tid('report-title')) == 'System design'
+    status, detail = web_stack.api('GET', f'/api/interviews/{interview_id}/', token=user.token)
+    assert detail['interview']['status'] == 'finished' and detail['report']
+
     no_uncaught_errors(console_errors)
 
 
@@ -464,3 +473,75 @@ def test_the_interface_speaks_the_browsers_language(browser, web_stack, ui_lang,
             assert page.locator(f'label[for="{input_id}"]').count() == 1
     finally:
         context.close()
+
+
+REPORT_BASE = {
+    'overall_score': 72, 'language': 'en', 'created_at': '2026-11-29T10:00:00Z', 'summary': 'A clear start.',
+    'criteria': [{'name': 'relevance', 'score': 80, 'reason': 'Answered what was asked.'},
+                 {'name': 'depth', 'score': 60, 'reason': 'Some detail on trade-offs.'},
+                 {'name': 'structure', 'score': 75, 'reason': 'Signposted the steps.'},
+                 {'name': 'communication', 'score': 70, 'reason': 'Concise.'}],
+    'strengths': ['Named the bottleneck early.'],
+    'improvements': [{'quote': 'sketch the API', 'suggestion': 'Say which endpoints and why.', 'quote_verified': False}],
+    'questions': [{'question': 'Design a URL shortener.', 'answer_excerpt': 'I would sketch the API first.',
+                   'suggested_outline': ['Requirements', 'API', 'Storage', 'Scaling']}],
+}
+
+
+@pytest.mark.parametrize('kind', ['llm', 'offline-fallback'])
+def test_the_report_says_where_its_number_comes_from(page, web_stack, screenshot, kind):
+    """A model's score is called one; an offline stand-in says why and how it was measured."""
+    user = web_stack.new_user()
+    status, body = web_stack.api('POST', '/api/interviews/', {'topic': 'system-design', 'language': 'en'},
+                                 token=user.token, headers={'Idempotency-Key': str(uuid.uuid4())})
+    interview = body['interview']
+    if kind == 'llm':
+        report = {**REPORT_BASE, 'source': 'llm'}
+    else:
+        report = {**REPORT_BASE, 'source': 'offline', 'overall_label': 'Coverage & delivery index',
+                  'method': 'Measured from the transcript, not judged by an AI model.',
+                  'fallback_reason': 'The AI model did not answer in time.'}
+    report['interview_id'] = interview['id']
+    detail = {'interview': {**interview, 'status': 'finished', 'turns': 1, 'has_report': True},
+              'messages': [], 'messages_next': None, 'report': report}
+    page.route(re.compile(r'/api/interviews/[^/]+/\?limit=1$'), lambda route: route.fulfill(
+        status=200, body=json.dumps(detail),
+        headers={'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*'}))
+    log_in_with_token(page, user.token, user.username)
+    page.goto(f'/#/report/{interview["id"]}')
+    page.wait_for_selector(f'{tid("criteria-chart")} svg polygon')
+    source = page.inner_text(tid('report-source'))
+    label = page.inner_text(tid('overall-label'))
+    if kind == 'llm':
+        assert 'AI interviewer model' in source and label == 'Model’s overall score'
+        assert page.locator(tid('fallback-reason')).count() == 0
+    else:
+        assert 'not judged by an AI model' in source and label == 'Coverage & delivery index'
+        assert page.inner_text(tid('report-method')) == report['method']
+        assert page.inner_text(tid('fallback-reason')) == report['fallback_reason']
+    assert page.text_content(tid('overall-score')) == '72'
+    assert page.inner_text(f'{tid("improvements")} mark') == 'sketch the API'
+    assert 'not found word for word' in page.inner_text(tid('improvements'))
+    assert page.inner_text(f'{tid("questions")} .excerpt-text mark') == 'sketch the API'
+    assert page.locator(f'{tid("outline")} li').count() == 4
+    screenshot(f'app-report-{kind}')
+
+
+def test_a_large_export_is_downloaded_from_its_link(page, web_stack):
+    """An export too big to answer inline comes as {download_url}: the page follows the link."""
+    user = web_stack.new_user()
+    link = web_stack.api_url + '/exports/big-export.json'
+    page.route(re.compile(r'/api/user/export/?$'), lambda route: route.fulfill(
+        status=200, headers={'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*'},
+        body=json.dumps({'exported_at': '2026-11-29T10:00:00Z', 'size_bytes': 5_000_000,
+                         'download_url': link, 'download_expires_at': '2026-11-29T10:15:00Z'})))
+    page.route(link, lambda route: route.fulfill(
+        status=200, body='{"account": {}}',
+        headers={'Content-Type': 'application/json', 'Content-Disposition': 'attachment; filename="export.json"'}))
+    log_in_with_token(page, user.token, user.username)
+    page.goto('/#/account')
+    page.wait_for_selector(tid('profile-username'))
+    with page.expect_download() as download_info:
+        page.click(tid('export-button'))
+    assert download_info.value.url == link
+    assert page.get_attribute(tid('export-link'), 'href') == link

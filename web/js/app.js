@@ -214,6 +214,7 @@ async function render() {
   }
   showFlash();
   renderHeader();
+  if (route.auth && !quota) refreshQuota(); // today's chats, always in the header
   const root = h('div', { class: `view view-${route.name}`, 'data-testid': `view-${route.name}` });
   main.replaceChildren(root);
   main.setAttribute('aria-busy', 'true');
