@@ -170,9 +170,23 @@ def test_a_candidate_signs_up_practises_in_korean_and_deletes_the_account(page, 
     page.wait_for_timeout(300)
     assert posts == []
 
-    # Typed answer, Enter sends: the reply comes with a playable audio link.
+    # Shift+Enter is a new line, not a send.
+    page.fill(tid('answer-input'), '첫 줄')
+    page.press(tid('answer-input'), 'Shift+Enter')
+    page.type(tid('answer-input'), '둘째 줄')
+    assert page.input_value(tid('answer-input')) == '첫 줄\n둘째 줄'
+    assert posts == []
+
+    # Typed answer, Enter sends: "thinking" while the reply comes, then the reply with a
+    # playable audio link.
+    page.evaluate('''() => { window.__sawThinking = false;
+        new MutationObserver(() => { const el = document.querySelector('[data-testid="thinking"]');
+            if (el && !el.hidden) window.__sawThinking = true; })
+          .observe(document.body, {subtree: true, attributes: true, childList: true}); }''')
     send_answer(page, ANSWERS[0])
     assert page.locator(tid('message-user')).count() == 1
+    assert page.evaluate('window.__sawThinking')
+    assert page.is_hidden(tid('thinking'))
     audio_src = page.get_attribute(tid('reply-audio'), 'src')
     if speech_on:
         assert audio_src and '/api/audio/' in audio_src
@@ -180,6 +194,13 @@ def test_a_candidate_signs_up_practises_in_korean_and_deletes_the_account(page, 
         assert response.status == 200
         assert response.headers['content-type'].split(';')[0] == 'audio/mpeg'
         assert len(response.body()) > 1000
+        duration = page.evaluate('''() => new Promise((resolve) => {
+            const audio = document.querySelector('[data-testid="reply-audio"]');
+            if (audio.readyState >= 1) { resolve(audio.duration); return; }
+            audio.addEventListener('loadedmetadata', () => resolve(audio.duration), {once: true});
+            audio.addEventListener('error', () => resolve(-1), {once: true});
+            audio.preload = 'metadata'; audio.load(); })''')
+        assert duration > 0  # the browser itself can decode it
         assert page.locator(f'{tid("message-assistant")} {tid("replay-button")}').count() >= 2
     else:
         assert not audio_src
@@ -214,6 +235,7 @@ def test_a_candidate_signs_up_practises_in_korean_and_deletes_the_account(page, 
     expect_text(page, tid('offline-banner'), '오프라인')
     assert ANSWERS[2] in page.locator(tid('message-user')).last.inner_text()
     screenshot('app-interview-offline')
+    fits_a_phone(page)
     page.context.set_offline(False)
     page.wait_for_function('([n]) => document.querySelectorAll(\'[data-testid="message-assistant"]\').length > n', arg=[before], timeout=45_000)
     page.wait_for_selector(tid('offline-banner'), state='detached')
