@@ -567,3 +567,35 @@ def test_a_large_export_is_downloaded_from_its_link(page, web_stack):
         page.click(tid('export-button'))
     assert download_info.value.url == link
     assert page.get_attribute(tid('export-link'), 'href') == link
+
+
+def test_a_409_while_the_answer_is_still_processed_is_retried_by_itself(page, web_stack):
+    """409 "still being processed" (Retry-After): the page waits and asks again with the same key."""
+    user = web_stack.new_user()
+    status, body = web_stack.api('POST', '/api/interviews/', {'topic': 'backend', 'language': 'ko'},
+                                 token=user.token, headers={'Idempotency-Key': str(uuid.uuid4())})
+    assert status == 201, body
+    busy = 'A request with this Idempotency-Key is still being processed. Wait for its answer, then retry.'
+    served = []
+
+    def busy_once(route) -> None:
+        if route.request.method == 'POST' and not served:
+            served.append(route.request.headers.get('idempotency-key'))
+            route.fulfill(status=409, body=json.dumps({'error': busy}), headers={
+                'Content-Type': 'application/json', 'Retry-After': '1',
+                'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Retry-After'})
+        else:
+            route.fallback()
+
+    page.route(MESSAGES_URL, busy_once)
+    log_in_with_token(page, user.token, user.username, ui_lang='ko')
+    page.goto(f'/#/interview/{body["interview_id"]}')
+    page.wait_for_selector(tid('message-assistant'))
+    posts = answer_posts(page)
+    page.fill(tid('answer-input'), ANSWERS[0])
+    page.press(tid('answer-input'), 'Enter')
+    expect_text(page, tid('chat-error'), busy)
+    page.wait_for_function('() => document.querySelectorAll(\'[data-testid="message-assistant"]\').length === 2')
+    page.wait_for_selector(tid('chat-error'), state='detached')
+    assert len(posts) == 2 and posts[0] == posts[1] and served == [posts[0][0]]
+    assert web_stack.api('GET', '/api/user/me/', token=user.token)[1]['count'] == 2

@@ -38,7 +38,9 @@ let firstLoad = true;
 const stash = new Map(); // hand-over between views (e.g. the opening reply with its audio)
 
 function parseHash() {
-  const raw = decodeURIComponent(location.hash.replace(/^#/, '')) || '/';
+  let raw = location.hash.replace(/^#/, '');
+  try { raw = decodeURIComponent(raw); } catch { /* a malformed escape: use the hash as it is */ }
+  raw = raw || '/';
   const [path, query] = raw.split('?');
   return { path: path || '/', query: new URLSearchParams(query || '') };
 }

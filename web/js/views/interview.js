@@ -302,6 +302,7 @@ export async function render(root, { id }, ctx) {
     sendButton.disabled = busy;
     sendButton.classList.toggle('is-busy', inFlight);
     composer.classList.toggle('is-busy', busy);
+    if (inFlight && thinking.hidden) announce(t('thinking'));
     thinking.hidden = !inFlight;
     if (inFlight) thinking.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   }
@@ -430,10 +431,15 @@ export async function render(root, { id }, ctx) {
       } catch { /* keep what we know */ }
       if (!ctx.alive()) return;
       if (finished) {
-        returnToComposer(sending);
+        // The answer cannot go in any more: keep it on screen (to copy) rather than in a hidden box.
+        sending.el.remove();
+        pending = null;
+        drafts.set(id, { value: '', sent: null });
         renderHead();
         showFinished();
-        showBanner('info', 'chat-error', h('p', {}, error.message));
+        showBanner('info', 'chat-error', h('div', {}, h('p', {}, error.message),
+          h('p', { class: 'notice-sub' }, t('unsent_kept')),
+          h('blockquote', { class: 'unsent', 'data-testid': 'unsent-answer' }, sending.text)));
         return;
       }
       setBubbleState(sending.el, 'failed');
