@@ -599,3 +599,27 @@ def test_a_409_while_the_answer_is_still_processed_is_retried_by_itself(page, we
     page.wait_for_selector(tid('chat-error'), state='detached')
     assert len(posts) == 2 and posts[0] == posts[1] and served == [posts[0][0]]
     assert web_stack.api('GET', '/api/user/me/', token=user.token)[1]['count'] == 2
+
+
+def test_an_interview_on_a_topic_of_ones_own_with_a_job_description(page, web_stack, screenshot):
+    user = web_stack.new_user()
+    log_in_with_token(page, user.token, user.username, ui_lang='en')
+    page.goto('/#/')
+    page.wait_for_selector(f'{tid("topic-select")} option[value="backend"]', state='attached')
+    page.select_option(tid('topic-select'), '__other__')
+    page.click(tid('start-button'))
+    expect_text(page, tid('error-custom'), 'Choose a topic or type one.')
+    page.get_by_label('Your topic').fill('Game server engineer')
+    assert page.is_hidden(tid('error-custom'))  # editing the field clears its error
+    page.check(tid('start-lang-en'), force=True)
+    page.click('summary:has-text("job description")')
+    page.get_by_label('Job description').fill('C++ and Go, real-time multiplayer, 100k concurrent players.')
+    screenshot('app-home-custom-topic')
+    page.click(tid('start-button'))
+    page.wait_for_selector(tid('message-assistant'))
+    assert page.inner_text(tid('interview-title')) == 'Game server engineer'
+    page.click('summary:has-text("Job description")')
+    assert '100k concurrent players' in page.inner_text('.job-view')
+    status, listing = web_stack.api('GET', '/api/interviews/', token=user.token)
+    assert listing['interviews'][0]['topic'] == 'Game server engineer'
+    assert listing['interviews'][0]['language'] == 'en'

@@ -88,6 +88,14 @@ export function field({ name, label, input, hint }) {
   const errorEl = h('p', { class: 'field-error', id: `${id}-error`, 'data-testid': `error-${name}`, hidden: true });
   input.setAttribute('aria-describedby', [hintEl && hintEl.id, errorEl.id].filter(Boolean).join(' '));
   const wrap = h('div', { class: 'field', 'data-field': name }, h('label', { for: id }, label), input, hintEl, errorEl);
+  // Editing a field clears what was said about it.
+  input.addEventListener('input', () => {
+    if (errorEl.hidden) return;
+    errorEl.textContent = '';
+    errorEl.hidden = true;
+    errorEl.removeAttribute('role');
+    input.removeAttribute('aria-invalid');
+  });
   return wrap;
 }
 

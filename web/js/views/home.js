@@ -40,8 +40,8 @@ export async function render(root, _params, ctx) {
     h('p', { class: 'field-hint' }, t('interview_language_hint')),
     h('p', { class: 'field-error', hidden: true, 'data-testid': 'error-language' }));
   const job = h('textarea', { rows: 4, maxlength: String(JOB_MAX), placeholder: t('job_placeholder'), 'data-testid': 'job-input' });
-  const jobCounter = h('span', { class: 'counter', 'aria-live': 'off' }, `0 / ${JOB_MAX}`);
-  job.addEventListener('input', () => { jobCounter.textContent = `${job.value.length} / ${JOB_MAX}`; });
+  const jobCounter = h('span', { class: 'counter', 'aria-live': 'off' }, `0 / ${JOB_MAX.toLocaleString()}`);
+  job.addEventListener('input', () => { jobCounter.textContent = `${job.value.length.toLocaleString()} / ${JOB_MAX.toLocaleString()}`; });
   const jobDetails = h('details', { class: 'job-details' },
     h('summary', {}, t('job_summary')),
     field({ name: 'job', label: t('job_label'), input: job, hint: t('job_hint') }),
