@@ -296,7 +296,8 @@ def test_a_candidate_signs_up_practises_in_korean_and_deletes_the_account(page, 
             continue
         send_answer(page, text)
     limit_box = tid('limit-message') if page.is_visible(tid('limit-message')) else tid('again-error')
-    expect_text(page, limit_box, 'You have exceeded the chat request limit for today.')
+    # The API's fixed English text (Part 1) is said in the interface's language.
+    expect_text(page, limit_box, '오늘 사용할 수 있는 대화를 모두 사용했습니다')
     if limit_box == tid('limit-message'):
         expect_text(page, limit_box, '초기화')
         assert page.input_value(tid('answer-input')).strip()  # the unsent answer is kept

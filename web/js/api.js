@@ -10,9 +10,13 @@ let unauthorized = () => {};
 /** Called once for a 401 on a request that carried a token (expired, revoked, deleted). */
 export function setUnauthorizedHandler(handler) { unauthorized = handler; }
 
+// The original contract's few fixed English texts (docs/API.md Part 1) stay English on the wire;
+// the page says them in the interface's language.
+const FIXED_TEXTS = { 'You have exceeded the chat request limit for today.': 'daily_limit_reached' };
+
 export class ApiError extends Error {
   constructor(status, message, { retryAfter = null, data = null } = {}) {
-    super(message);
+    super(FIXED_TEXTS[message] ? t(FIXED_TEXTS[message]) : message);
     this.name = 'ApiError';
     this.status = status;
     this.retryAfter = retryAfter;
