@@ -8,7 +8,7 @@ from typing import Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.s3_objects import delete_keys, keys_under
+from chalicelib.s3_objects import delete_keys, keys_under, owner_prefix
 from chalicelib.speech import SpeechFailed, known_voices
 
 logger = logging.getLogger('mock_interviewer')
@@ -37,8 +37,7 @@ class AudioStore:
         self.deadline_seconds = deadline_seconds
 
     def owner_prefix(self, owner: str) -> str:
-        # Per account (its user_id), so its audio can be deleted by prefix; hashed, so keys name nobody.
-        return f"{self.prefix}{hashlib.sha256(owner.encode('utf-8')).hexdigest()[:24]}/"
+        return owner_prefix(self.prefix, owner)
 
     def key_for(self, text: str, language: str, owner: str, salt: str, voice: Optional[str] = None) -> str:
         """Same user, voice, language and text: same key, so a repeated reply is synthesized once.

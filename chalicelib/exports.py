@@ -3,13 +3,12 @@
 Kept under their own prefix, per account (hashed, like the audio), so deleting an account
 removes them, and the bucket's lifecycle rule removes any left after a day.
 """
-import hashlib
 import json
 import secrets
 import time
 from datetime import datetime, timedelta, timezone
 
-from chalicelib.s3_objects import delete_keys, keys_under
+from chalicelib.s3_objects import delete_keys, keys_under, owner_prefix
 
 
 class ExportStore:
@@ -20,7 +19,7 @@ class ExportStore:
         self.url_ttl_seconds = url_ttl_seconds
 
     def owner_prefix(self, owner: str) -> str:
-        return f"{self.prefix}{hashlib.sha256(owner.encode('utf-8')).hexdigest()[:24]}/"
+        return owner_prefix(self.prefix, owner)
 
     def put(self, owner: str, document: dict) -> dict:
         """Stores the document; returns the link to download it and when the link stops working."""

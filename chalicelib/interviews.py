@@ -154,10 +154,7 @@ def detail(user: UserModel, interview_id: str, limit: Optional[str] = None, curs
 
 def _message_cursor(cursor: str, interview: InterviewModel) -> dict:
     invalid = BadRequest('next is not a valid cursor; pass the value of "messages_next" from the previous page.')
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error, RecursionError):  # RecursionError: JSON nested too deeply
-        raise invalid
+    key = _cursor_json(cursor, invalid)
     if not isinstance(key, dict) or set(key) != {'seq'} or type(key['seq']) is not int or not 0 <= key['seq'] < 10 ** 6:
         raise invalid
     return {'interview_id': {'S': interview.interview_id}, 'seq': {'N': str(key['seq'])}}
@@ -187,12 +184,17 @@ def _encode_cursor(key: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(',', ':')).encode()).decode().rstrip('=')
 
 
-def _decode_cursor(cursor: str, user: UserModel) -> dict:
-    invalid = BadRequest('next is not a valid cursor; pass the value of "next" from the previous page.')
+def _cursor_json(cursor: str, invalid: BadRequest):
+    """What _encode_cursor encoded, or `invalid`."""
     try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4)))
+        return json.loads(base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4)))
     except (ValueError, binascii.Error, RecursionError):  # RecursionError: JSON nested too deeply
         raise invalid
+
+
+def _decode_cursor(cursor: str, user: UserModel) -> dict:
+    invalid = BadRequest('next is not a valid cursor; pass the value of "next" from the previous page.')
+    key = _cursor_json(cursor, invalid)
     # A cursor is only ever a key of the caller's own interviews.
     if (not isinstance(key, dict) or set(key) != {'user_id', 'interview_id'}
             or key['user_id'] != {'S': user.user_id}

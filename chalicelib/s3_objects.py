@@ -4,6 +4,7 @@ DeleteObjects answers 200 even when some keys could not be deleted: those are li
 `Errors`. They are retried a few times; what is still left raises, so nobody is told
 "all deleted" while something remains.
 """
+import hashlib
 import time
 
 
@@ -11,6 +12,12 @@ class NotAllDeleted(Exception):
     def __init__(self, keys: list):
         super().__init__(f'{len(keys)} object(s) could not be deleted')
         self.keys = keys
+
+
+def owner_prefix(prefix: str, owner: str) -> str:
+    """Where one account's objects live under `prefix`: hashed, so keys name nobody, and one
+    prefix per account, so deleting the account deletes them by listing it."""
+    return f"{prefix}{hashlib.sha256(owner.encode('utf-8')).hexdigest()[:24]}/"
 
 
 def keys_under(s3, bucket: str, prefix: str) -> list:
