@@ -87,7 +87,7 @@ def said_before(interview: InterviewModel, recent: list) -> List[str]:
     """What the interviewer said before the `recent` messages, from the running summary."""
     said = list(interview.summary or [])
     in_recent = sum(1 for message in recent if message.role == 'assistant')
-    return said[:len(said) - in_recent] if in_recent else said
+    return said[:max(0, len(said) - in_recent)]  # the whole conversation given: nothing before it
 
 
 def with_said(summary: Optional[list], text: str) -> list:

@@ -94,3 +94,15 @@ def test_a_cursor_of_deeply_nested_json_is_400_not_500(api):
     nested = base64.urlsafe_b64encode(b'[' * 5000).decode().rstrip('=')
     assert api.get(f'/api/interviews/?next={nested}', token=token).status_code == 400
     assert api.get(f'/api/interviews/{interview_id}/?next={nested}', token=token).status_code == 400
+
+
+def test_what_was_said_before_the_messages_read_comes_from_the_summary_and_never_twice():
+    from chalicelib import interviews
+    from chalicelib.models import InterviewModel, MessageModel
+    summary = [f'question {i}?' for i in range(40)]  # the summary keeps the newest 40
+    interview = InterviewModel('u', 'i', summary=summary)
+    recent = [MessageModel('i', n, role=role, content='x') for n, role in enumerate(['assistant', 'user'] * 4)]
+    assert interviews.said_before(interview, recent) == summary[:36]
+    whole = [MessageModel('i', n, role=role, content='x') for n, role in enumerate(['assistant', 'user'] * 45)]
+    assert interviews.said_before(interview, whole) == []  # the whole interview is already there
+    assert interviews.said_before(interview, []) == summary
