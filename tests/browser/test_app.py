@@ -624,3 +624,42 @@ def test_an_interview_on_a_topic_of_ones_own_with_a_job_description(page, web_st
     status, listing = web_stack.api('GET', '/api/interviews/', token=user.token)
     assert listing['interviews'][0]['topic'] == 'Game server engineer'
     assert listing['interviews'][0]['language'] == 'en'
+
+
+ENGLISH_ANSWERS = [
+    'I have built backend services in Python for five years; for example I halved a slow query by adding an index.',
+    'First I add the new column, then write to both, backfill, move the reads, and finally drop the old column.',
+    'I narrow it down with metrics and logs, check the latest deploy, then find and fix the slow query.',
+    'Caching needs a TTL and an invalidation plan, because consistency and speed pull in different directions.',
+    'I introduced a review checklist in my team, and incidents from missed edge cases went down within a quarter.',
+    'A queue lets work happen asynchronously with retries, so I make each consumer idempotent.',
+]
+
+
+def test_a_whole_interview_in_english_with_spoken_replies_and_its_report(page, web_stack, screenshot, console_errors):
+    user = web_stack.new_user()
+    log_in_with_token(page, user.token, user.username, ui_lang='en')
+    page.goto('/#/')
+    page.wait_for_selector(f'{tid("topic-select")} option[value="backend"]', state='attached')
+    page.select_option(tid('topic-select'), 'backend')
+    page.check(tid('start-lang-en'), force=True)
+    page.click(tid('start-button'))
+    page.wait_for_selector(tid('message-assistant'))
+    assert re.search(r'introduc', page.inner_text(tid('message-assistant')), re.I)  # the interviewer speaks English
+    if web_stack.settings.get('SPEECH_PROVIDER') == 'espeak':
+        source = page.get_attribute(tid('reply-audio'), 'src')
+        played = page.request.get(source)
+        assert played.status == 200 and played.headers['content-type'].split(';')[0] == 'audio/mpeg'
+    for text in ENGLISH_ANSWERS + ENGLISH_ANSWERS:
+        if page.is_visible(tid('finished-panel')):
+            break
+        send_answer(page, text)
+    page.wait_for_selector(tid('finished-panel'))
+    shows_no_undefined(page)
+    screenshot('app-interview-finished-en')
+    page.click(tid('report-link'))
+    page.wait_for_selector(f'{tid("criteria-chart")} svg')
+    assert 'Coverage & delivery index' in page.inner_text('body')  # the offline report says what its number is
+    shows_no_undefined(page)
+    screenshot('app-report-en')
+    no_uncaught_errors(console_errors)
