@@ -9,7 +9,7 @@ from chalicelib import accounts, config, interviews, providers, quota
 from chalicelib.errors import BadRequest, Forbidden, UpstreamUnavailable
 from chalicelib.fields import string_field
 from chalicelib.s3_objects import NotAllDeleted
-from chalicelib.models import (CounterModel, EmailClaimModel, InterviewModel, MessageModel, TokenModel,
+from chalicelib.models import (EmailClaimModel, InterviewModel, MessageModel, TokenModel,
                                UsageModel, UsernameModel, UserModel, account_is_open, connection)
 
 WRONG_PASSWORD = 'That password is not right, so the account was not deleted.'
@@ -98,9 +98,6 @@ def _remove_everything(user: UserModel) -> None:
     with UsageModel.batch_write() as batch:
         for usage in UsageModel.query(user.user_id, consistent_read=True):
             batch.delete(usage)
-    day, _ = quota.today()
-    with CounterModel.batch_write() as batch:
-        batch.delete(CounterModel(f'model-calls:user:{user.user_id}:{day}'))
     with TokenModel.batch_write() as batch:
         for token in TokenModel.by_user.query(user.user_id):
             batch.delete(TokenModel(token.token_hash))
