@@ -31,7 +31,8 @@ NON_ANSWER_PATTERN = re.compile(
 GREETING_PATTERN = re.compile(r'안녕|반갑|처음 뵙|\bhello\b|\bhi\b|\bhey\b|\bgood (morning|afternoon|evening)\b|'
                               r'\bnice to meet\b', re.IGNORECASE)
 STEERING_PATTERN = re.compile(
-    r'ignore (all |any |the |your |previous |prior |above )*(instructions|rules|prompt)|system prompt|'
+    r'ignore (all |any |the |your |previous |prior |above )*(instructions|rules|prompt)|'
+    r'\b(your|print|show|reveal|repeat|output|display|dump|leak|tell me|what is|what\'s)( me)?( the| your)? system prompt|'
     r'your (instructions|rules|notes|prompt)\b|jailbreak|pretend (to be|you)|you are now|\b(you|please|now) act as\b|\bact as (if|my)\b|'
     r'\breveal (your|the) (instructions|prompt|notes|system)|developer mode|(give|rate|score) me\b.{0,20}\b(100|full|perfect|ten|high)|score of 100|perfect score|'
     r'(너의|네|시스템) ?(프롬프트|설정|지시|규칙)|프롬프트(를|을)? ?(보여|알려|출력)|지시(를|는|사항)? ?(무시|알려|보여)|'
@@ -97,17 +98,26 @@ def _letters(text: str) -> str:
     return ''.join(ch for ch in text if unicodedata.category(ch).startswith('L'))
 
 
+def _bank_english_texts():
+    """The English of the banks' questions, follow-ups and key points, one text at a time."""
+    for topic in topics().values():
+        for question in topic['questions']:
+            yield from [question['en'], question['follow_up']['en'], *(p['en'] for p in question['key_points'])]
+
+
+@lru_cache(maxsize=1)
+def _bank_english_words() -> frozenset:
+    return frozenset(LATIN_WORD.findall(' '.join(_bank_english_texts()).lower()))
+
+
 @lru_cache(maxsize=1)
 def _letter_pairs() -> tuple:
     """How often each letter follows another in English, counted over the banks' own English."""
     pairs, firsts = Counter(), Counter()
-    for topic in topics().values():
-        for question in topic['questions']:
-            texts = [question['en'], question['follow_up']['en'], *(p['en'] for p in question['key_points'])]
-            for word in LATIN_WORD.findall(' '.join(texts).lower()):
-                word = f'^{word}$'
-                pairs.update(a + b for a, b in zip(word, word[1:]))
-                firsts.update(word[:-1])
+    for word in LATIN_WORD.findall(' '.join(_bank_english_texts()).lower()):
+        word = f'^{word}$'
+        pairs.update(a + b for a, b in zip(word, word[1:]))
+        firsts.update(word[:-1])
     return pairs, firsts
 
 
@@ -155,10 +165,22 @@ def classify(answer: str, topic_keywords: frozenset = frozenset()) -> str:
         return NON_ANSWER
     if short and GREETING_PATTERN.search(text) and not any(mentions(text, w) for w in topic_keywords):
         return GREETING
+    if _lone_unknown_word(text) and not any(mentions(text, w) for w in topic_keywords):
+        return GIBBERISH  # "vev", "gethw": not a word any question or key point uses
     cues = {m.group(0).lower() for m in OFF_TOPIC_PATTERN.finditer(text)}
     if cues and sum(mentions(text, w) for w in topic_keywords) < len(cues):  # more weekend than work
         return OFF_TOPIC
     return SUBSTANTIVE
+
+
+def _lone_unknown_word(text: str) -> bool:
+    """A whole reply of one lower-case Latin word that no bank question or key point uses: a
+    one-word technical answer ("idempotency") is left as an answer, and so is a capitalised
+    word, which may be a name ("Kafka", "SQL"); a topic's own term is checked by the caller."""
+    tokens = re.findall(r'\w+', text)
+    if len(tokens) != 1 or not (tokens[0].isascii() and tokens[0].isalpha() and tokens[0].islower()):
+        return False
+    return tokens[0] not in _bank_english_words()
 
 
 def sentence_quality(answer: str) -> float:
