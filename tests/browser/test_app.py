@@ -86,6 +86,25 @@ def send_answer(page, text: str) -> None:
         ' || document.querySelector(\'[data-testid="limit-message"]\')', arg=[before])
 
 
+def answer_the_first_post_with(page, status: int, error: str, retry_after: int) -> list:
+    """The first answer the page posts gets this error (as the API would send it, with
+    Retry-After readable across origins); later ones reach the API. Returns the Idempotency-Key
+    of the answer that was refused, once it was."""
+    served: list = []
+
+    def once(route) -> None:
+        if route.request.method == 'POST' and not served:
+            served.append(route.request.headers.get('idempotency-key'))
+            route.fulfill(status=status, body=json.dumps({'error': error}), headers={
+                'Content-Type': 'application/json', 'Retry-After': str(retry_after),
+                'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Retry-After'})
+        else:
+            route.fallback()
+
+    page.route(MESSAGES_URL, once)
+    return served
+
+
 # -- the whole journey ----------------------------------------------------------------------
 
 def test_a_candidate_signs_up_practises_in_korean_and_deletes_the_account(page, web_stack, screenshot, console_errors):
@@ -397,18 +416,7 @@ def test_a_503_is_shown_with_a_retry_that_never_costs_twice(page, web_stack, scr
     assert page.get_attribute('html', 'lang') == 'en'
 
     failure = 'The interviewer is unavailable right now. Nothing was saved and this did not count against your daily limit; please try again.'
-    served = []
-
-    def fail_once(route) -> None:
-        if route.request.method == 'POST' and not served:
-            served.append(route.request.headers.get('idempotency-key'))
-            route.fulfill(status=503, body=json.dumps({'error': failure}), headers={
-                'Content-Type': 'application/json', 'Retry-After': '2',
-                'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Retry-After'})
-        else:
-            route.fallback()
-
-    page.route(MESSAGES_URL, fail_once)
+    served = answer_the_first_post_with(page, 503, failure, retry_after=2)
     posts = answer_posts(page)
     answer = 'I would start with the requirements, then sketch the API, the data model and the bottlenecks.'
     page.fill(tid('answer-input'), answer)
@@ -577,18 +585,7 @@ def test_a_409_while_the_answer_is_still_processed_is_retried_by_itself(page, we
                                  token=user.token, headers={'Idempotency-Key': str(uuid.uuid4())})
     assert status == 201, body
     busy = 'A request with this Idempotency-Key is still being processed. Wait for its answer, then retry.'
-    served = []
-
-    def busy_once(route) -> None:
-        if route.request.method == 'POST' and not served:
-            served.append(route.request.headers.get('idempotency-key'))
-            route.fulfill(status=409, body=json.dumps({'error': busy}), headers={
-                'Content-Type': 'application/json', 'Retry-After': '1',
-                'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Retry-After'})
-        else:
-            route.fallback()
-
-    page.route(MESSAGES_URL, busy_once)
+    served = answer_the_first_post_with(page, 409, busy, retry_after=1)
     log_in_with_token(page, user.token, user.username, ui_lang='ko')
     page.goto(f'/#/interview/{body["interview_id"]}')
     page.wait_for_selector(tid('message-assistant'))
