@@ -19,7 +19,7 @@ NUDGE_KINDS = ('nudge_non_answer', 'nudge_empty', 'nudge_gibberish', 'nudge_off_
 
 @dataclass(frozen=True)
 class Exchange:
-    question: str  # the question the candidate answered, as the bank words it (or as spoken)
+    question: str  # the question the candidate answered, as it was asked
     answer: str
     question_id: Optional[str] = None  # the bank question's id ("backend-03", "backend-03/follow_up")
     key_points: list = field(default_factory=list)  # what the question asked for; [] if unknown
@@ -57,8 +57,9 @@ def _asked_in(spoken_text: str, topic: Optional[str], language: str):
         if follow_up.get(language) and _squash(follow_up[language]) in spoken:
             return follow_up[language], f"{question['id']}/follow_up", list(follow_up.get('key_points', []))
         wordings = [question.get(language), *(f.get(language) for f in question.get('framings', []))]
-        if any(w and _squash(w) in spoken for w in wordings):
-            return question[language], question['id'], list(question.get('key_points', []))
+        asked = next((w for w in wordings if w and _squash(w) in spoken), None)
+        if asked:  # reported as it was asked (a job description's framing), graded by the bank's points
+            return asked, question['id'], list(question.get('key_points', []))
     said = phrases().get(language, {})
     if any(_squash(p) in spoken for p in said.get('closing_question', [])):
         return CLOSING

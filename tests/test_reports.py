@@ -66,6 +66,17 @@ def test_a_follow_up_answer_is_graded_against_the_follow_up_not_its_parent():
     assert follow_up.answer.startswith('DELETE')
 
 
+def test_a_question_asked_in_a_job_descriptions_framing_is_reported_as_it_was_asked():
+    """A candidate asked about a PG timeout should not find a generic question in the report."""
+    question = next(q for q in topics()['backend']['questions'] if q.get('framings'))
+    framing = question['framings'][0]
+    for language in ('ko', 'en'):
+        messages = [Message('assistant', framing[language]), Message('user', THOROUGH_EN)]
+        [exchange] = exchanges_from_transcript(messages, 'backend', language)
+        assert exchange.question == framing[language]
+        assert exchange.question_id == question['id'] and exchange.key_points == question['key_points']
+
+
 def test_question_from_another_topic_is_found_after_the_interview_topic():
     messages = [Message('assistant', BEHAVIORAL_Q['en']), Message('user', STAR_EN)]
     [exchange] = exchanges_from_transcript(messages, 'backend', 'en')
