@@ -37,10 +37,20 @@ EN_FILLERS = re.compile(r"(?<![\w'])(u+m+|u+h+|e+r+m+)(?![\w'])|(?:(?<=[,.…])|
 # ("그, 저희는…"), never the demonstrative in "그 서버는".
 KO_ALWAYS_FILLERS = {'음', '어', '음…', '어…', '음...', '어...'}
 KO_PAUSE_FILLERS = {'그', '저', '뭐', '약간', '그냥', '사실', '이제', '막'}
-STRUCTURE_MARKERS = ['first', 'second', 'third', 'then', 'next', 'finally', 'because', 'for example',
-                     'for instance', 'as a result', 'therefore',
-                     '첫째', '둘째', '셋째', '먼저', '그리고', '마지막으로', '왜냐하면', '예를 들',
-                     '결과적으로', '그래서', '따라서']
+# Signposts: words that show the order of an answer or the reasons in it. English ones match as
+# whole words ("so" is not in "solution"); Korean ones at a word start with their particles after
+# them, except where a longer word starts the same way ('우선순위', '즉시').
+EN_SIGNPOSTS = ['first', 'firstly', 'second', 'third', 'then', 'next', 'after that', 'finally', 'because',
+                'since', 'so', 'therefore', 'as a result', 'for example', 'for instance', 'also', 'however',
+                'instead', 'otherwise', 'that way', 'which means', 'in short', 'on the other hand']
+KO_SIGNPOSTS = ['첫째', '둘째', '셋째', '먼저', '우선(?!순위)', '다음으로', '그다음', '그리고', '또한', '게다가',
+                '하지만', '반면', '대신', '즉(?![가-힣])', '예를 들', '예컨대', '왜냐하면', '때문', '덕분',
+                '그래서', '따라서', '결과적으로', '마지막으로', '그러면', '그러니까']
+SIGNPOSTS = [(word, re.compile(r'(?<![\w])' + re.escape(word) + r'(?![\w])', re.IGNORECASE)) for word in EN_SIGNPOSTS]
+SIGNPOSTS += [(re.sub(r'\(.*\)', '', word), re.compile(r'(?<![\w])' + word)) for word in KO_SIGNPOSTS]
+# The Korean "because" ending -(으)니까 ("안 되니까"), but not the formal question ending 습니까/합니까:
+# a syllable with a final ㅂ before 니까.
+KO_BECAUSE_ENDING = re.compile(r'([가-힣])니까(?![가-힣])')
 STAR_MARKERS = {
     'situation': ['situation', 'context', 'background', 'at the time', 'back then', 'when i was', 'last year',
                   '상황', '당시', '배경', '그때', '예전', '지난'],
@@ -88,7 +98,7 @@ def measure(exchange: Exchange, language: str) -> Signals:
         exchange=exchange, answered=answered, chars=len(answer), words=len(answer.split()),
         quality=reading.sentence_quality(answer) if answered else 0.0,
         fillers=fillers_in(answer) if answered else [],
-        markers=[m for m in STRUCTURE_MARKERS if reading.mentions(lowered, m)] if answered else [],
+        markers=signposts_in(answer) if answered else [],
         star_parts=[part for part, words in STAR_MARKERS.items()
                     if answered and any(reading.mentions(lowered, w) for w in words)],
         coverage=None, covered=covered, missed=[p for p in points if p not in covered] if answered else [],
@@ -98,6 +108,14 @@ def measure(exchange: Exchange, language: str) -> Signals:
     if points:
         signals.coverage = signals.weight * len(covered) / len(points)
     return signals
+
+
+def signposts_in(answer: str) -> List[str]:
+    """The signposting words an answer uses, each once, in the order of the list."""
+    found = [word for word, pattern in SIGNPOSTS if pattern.search(answer)]
+    if any((ord(m.group(1)) - 0xAC00) % 28 != 17 for m in KO_BECAUSE_ENDING.finditer(answer)):  # 17: final ㅂ
+        found.append('-니까')
+    return found
 
 
 def fillers_in(answer: str) -> List[tuple]:

@@ -112,3 +112,23 @@ def test_spoken_feedback_is_two_sentences_and_honest_about_an_empty_interview():
     assert str(report['overall_score']) in said and 1 <= len(re.findall(r'[.!?]', said)) <= 3
     empty = spoken_feedback(score('asdf', 'ko'))
     assert '찾지 못했습니다' in empty and not re.search(r'\d', empty)  # no score for nothing said
+
+
+def test_everyday_connectives_count_as_signposts_but_not_words_that_merely_start_with_them():
+    """A candidate whose well-ordered answer said 우선 … 안 되니까 … and "so … then …" got a
+    structure score of 0 and was told to add "첫째, 왜냐하면, 예를 들어"."""
+    ko = ("우선 PG 호출에 타임아웃을 3초 정도로 짧게 두고, 서킷 브레이커로 실패율이 높아지면 빠르게 차단하겠습니다. "
+          "타임아웃이 났다고 실패로 확정하면 안 되니까 결제 상태를 '확인 필요'로 두고 조회 API로 확인합니다. "
+          "재시도할 때는 멱등 키를 같이 보내서 이중 승인이 안 되게 하겠습니다.")
+    en = ("So the app registers with Firebase Cloud Messaging and gets a device token, which it sends to our "
+          "backend. Then the backend calls FCM with that token, and FCM delivers it. Tokens rotate, so the app "
+          "uploads them again, which means the server always has a fresh one.")
+    for answer, language in ((ko, 'ko'), (en, 'en')):
+        report = score(answer, language)
+        structure = next(c for c in report['criteria'] if c['name'] == 'structure')
+        assert structure['score'] >= 50, (language, structure)
+        assert not any('첫째' in i['suggestion'] or 'Signpost' in i['suggestion'] for i in report['improvements'])
+    plain = score('우선순위 큐에서 즉시 꺼내 처리합니까 물으면 그렇습니다. 서버는 하나입니다.', 'ko')
+    assert next(c for c in plain['criteria'] if c['name'] == 'structure')['score'] == 0
+    assert next(c for c in score('Some solutions also exist here, alsoran.', 'en')['criteria']
+                if c['name'] == 'structure')['score'] <= 34  # 'also' once; 'so' is not inside 'solutions'
