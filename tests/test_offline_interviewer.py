@@ -162,3 +162,15 @@ def test_keywords_match_as_words_not_inside_other_words():
     question = {'key_points': [{'keywords': ['get']}, {'keywords': ['주도']}, {'keywords': ['인덱스']}]}
     assert key_point_coverage(question, 'the target is on 제주도') == 0
     assert key_point_coverage(question, 'a GET request, 주도적으로 인덱스를 추가') == 1
+
+
+@pytest.mark.parametrize('language, question, no_question', [
+    ('en', 'Do you use Compose in production?', 'No, nothing to add. Thank you.'),
+    ('ko', '네, 팀에서 결제 장애 대응은 어떤 식으로 하시는지 궁금합니다.', '아니요, 없습니다. 감사합니다.')])
+def test_a_question_asked_at_the_close_is_answered_honestly_not_ignored(language, question, no_question):
+    """A candidate who asked "Do you use Compose in production?" was only told the interview was over."""
+    asked, _, _ = run_interview(language, [EXPLAINED[language]] * 4 + [question], questions=5)
+    plain, _, _ = run_interview(language, [EXPLAINED[language]] * 4 + [no_question], questions=5)
+    said = {'en': 'ask your interviewer', 'ko': '면접관에게'}[language]
+    assert said in asked[-1] and said not in plain[-1]
+    assert not PRAISE.search(asked[-1])

@@ -8,6 +8,7 @@ praises, because it cannot judge whether an answer is right. It never says the s
 twice in an interview. Its report is measured, and says so (reports.py).
 """
 import random
+import re
 import secrets
 from typing import List, Optional
 
@@ -20,6 +21,7 @@ from chalicelib.transcript import exchanges_from_transcript
 
 WEAK_COVERAGE = 0.34
 INTRO, CLOSING = 'intro', 'closing'
+ASKS = re.compile(r'[?？]|궁금|여쭤|여쭙|알고 싶')  # the candidate asks something back at the close
 
 
 def spoken_title(topic_text: Optional[str], topic: dict, language: str) -> str:
@@ -78,7 +80,7 @@ class OfflineInterviewer:
         answered = context.answers_so_far + 1
 
         if state['current'] == CLOSING or answered >= self.question_count:
-            return self._close(language, state, notes)
+            return self._close(language, state, notes, asked_back=state['current'] == CLOSING and ASKS.search(answer))
         if kind != reading.SUBSTANTIVE and not state['nudged'] and answered < self.question_count - 1:
             state['nudged'] = True
             return InterviewerReply(text=self._nudge(kind, language, state, points), state=state, notes=notes)
@@ -120,9 +122,12 @@ class OfflineInterviewer:
         text = ' '.join([*lead, self._say('closing_question', language, state)])
         return InterviewerReply(text=text, state=state, notes=notes)
 
-    def _close(self, language: str, state: dict, notes: Optional[str]) -> InterviewerReply:
+    def _close(self, language: str, state: dict, notes: Optional[str], asked_back=False) -> InterviewerReply:
         state['current'] = None
-        return InterviewerReply(text=self._say('closing', language, state), state=state, finished=True, notes=notes)
+        # A question for the interviewer deserves an answer; a practice interviewer has none to give.
+        said = [self._say('closing_asked', language, state)] if asked_back else []
+        text = ' '.join([*said, self._say('closing', language, state)])
+        return InterviewerReply(text=text, state=state, finished=True, notes=notes)
 
     @staticmethod
     def _wants_follow_up(state: dict, question: Optional[dict], answer: str, language: str) -> bool:
