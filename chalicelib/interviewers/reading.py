@@ -39,13 +39,29 @@ STEERING_PATTERN = re.compile(
     r'무시하고|역할(을|은)? ?(그만|바꿔|바꾸)|시스템 ?메시지|만점|100점|점수(를)? ?(높게|잘|올려)|'
     r'(메모|노트|기록|notes?)(를|을)? ?(그대로 |전부 |다 )?(보여|알려|출력|공개)|내부 메모|internal notes|'
     r'show me (your|the) notes|hidden notes|stop being (an |the |my )?interviewer|tell me a joke|^\s*(system|시스템)\s*:|최고점|합격(이다|시켜|으로)|hire me|mark me as|'
-    r'you must (pass|hire|approve)|###', re.IGNORECASE)
+    r'you must (pass|hire|approve)|overall_score|set (my |the )?(overall )?score|score to 100|###', re.IGNORECASE)
 # Everyday subjects an interview answer has no reason to dwell on: with no topic word at all,
 # an answer about these is taken as off the question.
 OFF_TOPIC_PATTERN = re.compile(
     r'여행|주말|제주|요리|맛집|영화|날씨|축구|야구|강아지|고양이|드라마|휴가|바다|캠핑|등산|'
     r'\btrip\b|\bweekend\b|\bvacation\b|\bholiday\b|\bcooking\b|\brecipe\b|\bmovie\b|\bweather\b|'
     r'\bsoccer\b|\bfootball\b|\bbaseball\b|\bmy dog\b|\bmy cat\b|\bbeach\b|\bcamping\b|\bhiking\b', re.IGNORECASE)
+# Off-topic by vocabulary: answers of at least STORY_MIN_WORDS content words of which at most
+# STORY_WORK_SHARE are words the banks use; with an everyday cue word, under CUED_WORK_SHARE.
+STORY_MIN_WORDS, STORY_WORK_SHARE, CUED_WORK_SHARE = 8, 0.5, 0.7
+VOCAB_LATIN = re.compile(r"[a-z][a-z0-9+#.'-]*[a-z0-9+#]|[a-z]")
+HANGUL_WORD = re.compile(r'[\uac00-\ud7a3]+')
+VOCAB_STOPWORDS = {
+    'and', 'or', 'had', 'did', 'all', 'about', 'there', 'their', 'them', 'what', 'just', 'really', 'very', 'also',
+    'some', 'into', 'over', 'could', 'like', 'one', 'two', 'three', 'every', 'your', 'his', 'her', 'she', 'him',
+    'its', 'out', 'get', 'got', 'went', 'made', 'make', 'much', 'many', 'more', 'most', 'other', 'been', 'being',
+    'after', 'before', 'again', 'once', 'last', 'next', 'these', 'those', 'here', 'where', 'why', 'how', 'who',
+    'yes', 'yeah', 'okay', 'sure', 'well', 'even', 'still', 'only', 'now', 'while', 'anyway', 'honestly',
+    'actually', 'thing', 'things', 'lot', 'day', 'days', 'time', 'year', 'years', 'week', 'month', 'night',
+    'morning', 'half', 'whole', 'big', 'small', 'little', 'good', 'great', 'bad', 'new', 'old', 'first'}
+KO_VOCAB_STOPWORDS = {'그리고', '그래서', '하지만', '그런데', '정말', '너무', '진짜', '그냥', '저는', '제가', '저희', '우리',
+                      '그때', '요즘', '이번', '지난', '다음', '같이', '함께', '많이', '조금', '항상', '매일'}
+KO_COURTESY = ('하세요', '하십니까', '습니다', '잘', '부탁', '감사', '네', '예', '저도', '만나', '뵙', '반갑', '오늘', '면접관')
 KEYBOARD_ROWS = ('qwertyuiop', 'asdfghjkl', 'zxcvbnm', '1234567890')
 UNLIKE_ENGLISH = -4.0  # flags 0.7% of the banks' English words and 77% of random letter strings
 JAMO = re.compile(r'[\u3131-\u318e]')
@@ -161,16 +177,58 @@ def classify(answer: str, topic_keywords: frozenset = frozenset()) -> str:
     if is_gibberish(text):
         return GIBBERISH
     short = len(text) < (40 if HANGUL.search(text) else 80)
-    if NON_ANSWER_PATTERN.search(text) and len(_letters(NON_ANSWER_PATTERN.sub('', text))) < 25:
-        return NON_ANSWER
-    if short and GREETING_PATTERN.search(text) and not any(mentions(text, w) for w in topic_keywords):
+    if NON_ANSWER_PATTERN.search(text):
+        rest = NON_ANSWER_PATTERN.sub('', text)
+        # "not sure. blue green maybe?" is a guess to engage with, not a plain "I don't know".
+        if len(_letters(rest)) < 25 and not any(mentions(rest, w) for w in topic_keywords):
+            return NON_ANSWER
+    if short and GREETING_PATTERN.search(text) and not any(mentions(text, w) for w in topic_keywords) \
+            and _content_words(GREETING_PATTERN.sub('', text)) < 3:  # "hi im sam, junior dev…" introduces
         return GREETING
     if _lone_unknown_word(text) and not any(mentions(text, w) for w in topic_keywords):
         return GIBBERISH  # "vev", "gethw": not a word any question or key point uses
     cues = {m.group(0).lower() for m in OFF_TOPIC_PATTERN.finditer(text)}
-    if cues and sum(mentions(text, w) for w in topic_keywords) < len(cues):  # more weekend than work
-        return OFF_TOPIC
+    known, counted = work_vocabulary_share(text)
+    if cues and (sum(mentions(text, w) for w in topic_keywords) < len(cues) or known < CUED_WORK_SHARE):
+        return OFF_TOPIC  # more weekend than work
+    if counted >= STORY_MIN_WORDS and known <= STORY_WORK_SHARE:
+        return OFF_TOPIC  # a story told in words no interview question or key point uses
     return SUBSTANTIVE
+
+
+def work_vocabulary_share(text: str) -> tuple:
+    """(share, count) of the answer's content words that the question banks use anywhere (an
+    English word by its first five letters, a Korean one by its first two syllables). Measured on
+    sat interviews: real answers, weak ones and behavioural stories included, 0.57 or more; a
+    story about a grandmother's tomatoes or a football match 0.33-0.5."""
+    lowered = text.lower()
+    english, korean = _bank_vocabulary()
+    latin = [w for w in VOCAB_LATIN.findall(lowered)
+             if len(w) >= 3 and w not in VOCAB_STOPWORDS and w not in EN_FUNCTION_WORDS]
+    hangul = [w for w in HANGUL_WORD.findall(lowered) if w not in KO_VOCAB_STOPWORDS]
+    known = [w[:5] in english for w in latin] + [w[:2] in korean for w in hangul]
+    return (sum(known) / len(known) if known else 1.0), len(known)
+
+
+@lru_cache(maxsize=1)
+def _bank_vocabulary() -> tuple:
+    texts = []
+    for topic in topics().values():
+        for question in topic['questions']:
+            follow_up = question.get('follow_up', {})
+            for part in [question, follow_up, *question.get('framings', []),
+                         *question['key_points'], *follow_up.get('key_points', [])]:
+                texts += [part.get('ko', ''), part.get('en', ''), ' '.join(part.get('keywords', []))]
+    text = ' '.join(texts).lower()
+    return (frozenset(w[:5] for w in VOCAB_LATIN.findall(text) if len(w) >= 3),
+            frozenset(w[:2] for w in HANGUL_WORD.findall(text)))
+
+
+def _content_words(text: str) -> int:
+    """Words that say something beyond courtesy ("how are you", "잘 부탁드립니다" do not)."""
+    words = [w.lower() for w in re.findall(r'\w{2,}', text)]
+    return sum(1 for w in words if w not in EN_FUNCTION_WORDS and w not in VOCAB_STOPWORDS
+               and not w.startswith(KO_COURTESY))
 
 
 def _lone_unknown_word(text: str) -> bool:
