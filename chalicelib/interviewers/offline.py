@@ -21,6 +21,7 @@ from chalicelib.transcript import exchanges_from_transcript
 
 WEAK_COVERAGE = 0.34
 INTRO, CLOSING = 'intro', 'closing'
+MOVE_ON = {reading.STEERING: 'move_on_steering', reading.OFF_TOPIC: 'move_on_off_topic'}
 ASKS = re.compile(r'[?？]|궁금|여쭤|여쭙|알고 싶')  # the candidate asks something back at the close
 
 
@@ -75,7 +76,7 @@ class OfflineInterviewer:
         question = self._asked_now(state)
         kind = reading.classify(answer, topic_keywords(topic['id']))
         points = (question or {}).get('key_points', [])
-        heard = reading.keywords_heard(points, answer) if kind == reading.SUBSTANTIVE else []
+        heard = reading.keywords_heard(points, answer, asked=(question or {}).get(language, '')) if kind == reading.SUBSTANTIVE else []
         notes = self._notes(state, kind, points, answer)
         answered = context.answers_so_far + 1
 
@@ -86,8 +87,8 @@ class OfflineInterviewer:
             return InterviewerReply(text=self._nudge(kind, language, state, points), state=state, notes=notes)
 
         from_intro = state['current'] == INTRO and kind == reading.SUBSTANTIVE
-        if kind != reading.SUBSTANTIVE:
-            lead = [self._say('move_on', language, state)]
+        if kind != reading.SUBSTANTIVE:  # asked once already: move on, and say why where it matters
+            lead = [self._say(MOVE_ON.get(kind, 'move_on'), language, state)]
         elif from_intro:
             lead = []
         else:
@@ -99,7 +100,8 @@ class OfflineInterviewer:
             state.update(follow_up=True, nudged=False)
             text = ' '.join([*lead, self._say('deeper', language, state), parent['follow_up'][language]])
             return InterviewerReply(text=text, state=state, notes=notes)
-        return self._ask_next(context, topic, state, lead, notes, 'intro_ack' if from_intro else 'next_question')
+        transition = 'intro_ack' if from_intro else 'next_question' if kind == reading.SUBSTANTIVE else None
+        return self._ask_next(context, topic, state, lead, notes, transition)
 
     def report(self, context: InterviewContext) -> ReportResult:
         exchanges = exchanges_from_transcript(context.history, context.topic, context.language)
@@ -107,14 +109,14 @@ class OfflineInterviewer:
 
     # -- moves --------------------------------------------------------------------------------
     def _ask_next(self, context: InterviewContext, topic: dict, state: dict, lead: List[str],
-                  notes: Optional[str], transition: str) -> InterviewerReply:
+                  notes: Optional[str], transition: Optional[str]) -> InterviewerReply:
         language = context.language
         question = self._pick(topic, state, context)
         if question is None:  # the bank is exhausted: go to the close rather than repeat
             return self._ask_closing(language, state, [*lead, self._say('bank_exhausted', language, state)], notes)
         state.update(asked=[*state['asked'], question['id']], current=question['id'], follow_up=False, nudged=False)
-        words = [*lead, self._say(transition, language, state, topic=topic['title'][language]),
-                 framing_for(question, context.job_description, language)]
+        said = [self._say(transition, language, state, topic=topic['title'][language])] if transition else []
+        words = [*lead, *said, framing_for(question, context.job_description, language)]
         return InterviewerReply(text=' '.join(words), state=state, notes=notes)
 
     def _ask_closing(self, language: str, state: dict, lead: List[str], notes: Optional[str]) -> InterviewerReply:

@@ -62,6 +62,9 @@ VOCAB_STOPWORDS = {
 KO_VOCAB_STOPWORDS = {'그리고', '그래서', '하지만', '그런데', '정말', '너무', '진짜', '그냥', '저는', '제가', '저희', '우리',
                       '그때', '요즘', '이번', '지난', '다음', '같이', '함께', '많이', '조금', '항상', '매일'}
 KO_COURTESY = ('하세요', '하십니까', '습니다', '잘', '부탁', '감사', '네', '예', '저도', '만나', '뵙', '반갑', '오늘', '면접관')
+# Particles that follow a Korean noun, longest first, taken off a word said back to the candidate.
+KO_PARTICLES = ('에서는', '으로는', '이라는', '에서', '으로', '까지', '부터', '처럼', '보다', '라는', '이나', '에는',
+                '은', '는', '이', '가', '을', '를', '에', '로', '와', '과', '도', '만', '의', '나')
 KEYBOARD_ROWS = ('qwertyuiop', 'asdfghjkl', 'zxcvbnm', '1234567890')
 UNLIKE_ENGLISH = -4.0  # flags 0.7% of the banks' English words and 77% of random letter strings
 JAMO = re.compile(r'[\u3131-\u318e]')
@@ -89,17 +92,35 @@ def points_mentioned(points: List[dict], answer: str) -> List[dict]:
     return [p for p in points if any(mentions(text, word) for word in p.get('keywords', []))]
 
 
-def keywords_heard(points: List[dict], answer: str, limit: int = 2) -> List[str]:
-    """The keywords of `points` the answer used, in the answer's own order, at most `limit`."""
-    text = answer.lower()
+def keywords_heard(points: List[dict], answer: str, limit: int = 2, asked: str = '') -> List[str]:
+    """The words of the answer that matched `points`' keywords, in the answer's own order, at most
+    `limit`: whole words as the candidate wrote them ("parsing" for the keyword "pars", "GET" not
+    "get", '멱등성' without its particle), never a word the question itself used, and never a Korean
+    verb form ('느려서'), which said back alone makes no sense."""
+    text, question = answer.lower(), asked.lower()
     found = []
     for point in points:
         for word in point.get('keywords', []):
             match = re.search(WORD_START + re.escape(word.lower()), text)
-            if match:  # said back as the candidate wrote it ("GET", not "get")
-                found.append((match.start(), answer[match.start():match.end()]))
+            said = _whole_word(answer, match.start(), match.end()) if match else None
+            if said and not mentions(question, said.lower()):
+                found.append((match.start(), said))
                 break
     return [word for _, word in sorted(found)[:limit]]
+
+
+def _whole_word(answer: str, start: int, end: int) -> str:
+    """The word a keyword match starts, to its end; None for a Korean verb form."""
+    while end < len(answer) and (answer[end].isalnum() or answer[end] in '+#' or
+                                 (answer[end] in '-.' and end + 1 < len(answer) and answer[end + 1].isalnum())):
+        end += 1
+    word = answer[start:end]
+    if not HANGUL.search(word[-1:]):
+        return word
+    for particle in KO_PARTICLES:
+        if word.endswith(particle) and len(word) - len(particle) >= 2:
+            return word[:-len(particle)]
+    return None if word.endswith(KO_PREDICATE_ENDINGS + ('해', '하', '게', '지', '고', '서', '면')) else word
 
 
 def key_point_coverage(question: dict, answer: str) -> float:
