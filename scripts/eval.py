@@ -55,8 +55,8 @@ LEAKS = [
     ('offline notes', re.compile(r'covered \d+ of \d+ key points', re.IGNORECASE)),
     ('state key', re.compile(r'topic_id|followed_up|key_points')),
 ]
-MISSING_CLAIM = re.compile(r'also cover|couldn\'t find|could not find|did not find|didn\'t find|missing|'
-                           r'did not mention|didn\'t mention|찾지 못|빠진|빠뜨|다뤄 보세요|언급하지 않', re.IGNORECASE)
+MISSING_CLAIM = re.compile(r'also cover|couldn\'t find|could not find|did not find|didn\'t find|missing|did not spot|'
+                           r'did not mention|didn\'t mention|찾지 못|확인하지 못|빠진|빠뜨|다뤄 보세요|언급하지 않', re.IGNORECASE)
 SENTENCE_SPLIT = re.compile(r'(?<=[.!?？。])\s+|\n+')
 
 
