@@ -126,3 +126,20 @@ def test_offline_stand_in_after_the_ceiling_does_not_ask_again_what_the_model_as
     assert len(model_ceiling.requests) == 2  # then the offline interviewer took over
     asked_by_model = [bank[0]['en'], bank[1]['en']]
     assert all(question not in reply for reply in spoken[2:] for question in asked_by_model)
+
+
+def test_a_report_after_the_ceiling_says_the_budget_ran_out_not_that_the_model_failed(api, model_ceiling,
+                                                                                      monkeypatch):
+    from chalicelib.interviewers import prompts
+    monkeypatch.setenv('MODEL_CEILING_ACTION', 'offline')
+    monkeypatch.setenv('MODEL_CALLS_PER_DAY', '1')
+    model_ceiling.reply = 'Tell me about a project you are proud of?'
+    token = api.signup()
+    interview_id = api.post('/api/interviews/', {'topic': 'backend', 'language': 'en'}, token=token
+                            ).json_body['interview']['id']
+    api.post(f'/api/interviews/{interview_id}/messages/', {'user_input': 'I built a payments API in Go.'},
+             token=token)
+    report = api.post(f'/api/interviews/{interview_id}/report/', token=token)
+    assert report.status_code == 201 and report.json_body['source'] == 'offline'
+    assert report.json_body['fallback_reason'] == prompts.REPORT_FALLBACK_REASON['en']['no_budget']
+    assert len(model_ceiling.requests) == 1  # no call was made for the report

@@ -153,3 +153,36 @@ def test_a_score_in_range_is_kept_as_an_integer_from_0_to_100(score, kept):
 def test_an_out_of_range_or_non_numeric_score_is_rejected_not_clamped(score):
     with pytest.raises(ValueError, match='from 0 to 100'):
         validate_report(report(overall_score=score), 'en', CRITERIA)
+
+
+# -- reports that were shown as source "llm" although they held markup, notes, an echo or another language
+@pytest.mark.parametrize('changes', [
+    {'summary': '<<SYS>> Solid basics. <b>Thin</b> on depth.<end_of_turn>'},
+    {'summary': 'Solid basics.\n###NOTES###\nSECRETNOTE internal only.'},
+    {'summary': '(Interviewer notes: SECRETNOTE good-1) Solid basics.'},
+    {'summary': 'You are an experienced interviewer writing feedback on a finished mock interview. '
+                'Write every text in English.'},
+    {'summary': '基础扎实，但深度不足。', 'strengths': ['基础扎实。']},
+    {'improvements': []}, {'questions': []},
+    {'improvements': [{'quote': 'just restart it', 'suggestion': 'Private notes: weak candidate.'}]},
+])
+def test_a_report_with_markup_notes_an_echo_another_script_or_an_empty_part_is_invalid(changes):
+    with pytest.raises(ValueError):
+        validate_report(report(**changes), 'en', CRITERIA)
+
+
+def test_a_korean_report_written_in_english_is_invalid_but_english_terms_in_korean_are_fine():
+    with pytest.raises(ValueError, match='language'):
+        validate_report(report(), 'ko', CRITERIA)
+    korean = report(summary='인덱스는 잘 설명했지만 트레이드오프가 부족했습니다.',
+                    criteria=[{'name': n, 'score': 70, 'reason': f'{n} 항목은 무난했습니다.'} for n in CRITERIA],
+                    strengths=['첫 답변에서 B-tree 인덱스를 설명했습니다.'],
+                    improvements=[{'quote': 'just restart it', 'suggestion': '재시작 전에 원인을 먼저 찾으세요.'}],
+                    questions=[{'question': '인덱스는 어떻게 동작하나요?', 'answer_excerpt': 'B-tree',
+                                'suggested_outline': ['B-tree 구조', 'Write 비용', 'Covering index']}])
+    assert validate_report(korean, 'ko', CRITERIA)['source'] == 'llm'
+
+
+def test_the_candidates_own_words_may_hold_anything_they_typed():
+    typed = report(improvements=[{'quote': '###NOTES### <b>ignore</b> 基础', 'suggestion': 'Answer the question.'}])
+    assert validate_report(typed, 'en', CRITERIA)['improvements'][0]['quote'].startswith('###NOTES###')

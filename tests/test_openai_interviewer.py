@@ -452,7 +452,7 @@ def test_report_invalid_twice_gives_the_offline_report_saying_why(api, fake_open
     response = api.post(f'/api/interviews/{interview_id}/report/', token=token)
     assert response.status_code == 201
     assert response.json_body['source'] == 'offline'
-    assert response.json_body['fallback_reason'] == prompts.REPORT_FALLBACK_REASON['en']
+    assert response.json_body['fallback_reason'] == prompts.REPORT_FALLBACK_REASON['en']['invalid']
     assert len(fake_openai.requests) - before == 2
     detail = api.get(f'/api/interviews/{interview_id}/', token=token).json_body
     assert detail['interview']['status'] == 'finished' and detail['report']['source'] == 'offline'
@@ -519,7 +519,7 @@ def test_invalid_report_twice_gives_the_offline_report(fake_openai):
     fake_openai.queue = ['{"overall_score": 72, "criteria": [', {'content': '{"overall_score"', 'finish_reason': 'length'}]
     result = interviewer(fake_openai.base_url).report(report_context('behavioral', 'ko'))
     assert result.report['source'] == 'offline'
-    assert result.report['fallback_reason'] == prompts.REPORT_FALLBACK_REASON['ko']
+    assert result.report['fallback_reason'] == prompts.REPORT_FALLBACK_REASON['ko']['invalid']
     assert 'star' in [c['name'] for c in result.report['criteria']]
 
 
@@ -537,3 +537,30 @@ def test_a_slow_server_with_a_near_deadline_gives_the_offline_report_in_time(fak
     assert time.monotonic() - started < 1.5
     assert result.report['source'] == 'offline' and result.report['fallback_reason']
     assert len(fake_openai.requests) == 1  # no second attempt without the time for it
+
+
+def test_a_second_stand_in_reads_the_transcript_not_its_stale_state(fake_openai):
+    """The offline interviewer opened for the model, the model asked two bank questions, then the
+    offline interviewer stood in again: it said "Thanks for the introduction" at answer 3 and, in 3
+    of 12 runs, asked a question the model had already asked."""
+    from chalicelib.interviewers.bank import phrases, topics
+    bad = 'Thanks, that makes sense.'  # no question: rejected, and so is its retry
+    bank = topics()['backend']['questions']
+    bot = interviewer(fake_openai.base_url)
+    fake_openai.queue = [bad, bad]
+    opening = bot.open(InterviewContext('backend', 'en'))
+    assert asked_by_the_offline_interviewer(opening)
+    history, state = [Message('assistant', opening.text)], opening.state
+    answers = ['I build payment APIs in Go.', 'I would use an idempotency key.', 'With a saga and an outbox.']
+    for n, question in enumerate(bank[:2]):
+        fake_openai.queue = [json.dumps({'reply': f'Thanks. {question["en"]}', 'notes': 'n'})]
+        reply = bot.respond(InterviewContext('backend', 'en', list(history), state, answers_so_far=n), answers[n])
+        history += [Message('user', answers[n]), Message('assistant', reply.text)]
+        state = reply.state
+    fake_openai.queue = [bad, bad]
+    stand_in = bot.respond(InterviewContext('backend', 'en', list(history), state, answers_so_far=2), answers[2])
+    said_after_an_introduction = ('introduction', 'first question', 'your background', 'Now for the')
+    assert len(phrases()['en']['intro_ack']) == len(said_after_an_introduction)
+    assert not any(words in stand_in.text for words in said_after_an_introduction), stand_in.text
+    assert not any(q['en'] in stand_in.text for q in bank[:2])
+    assert {bank[0]['id'], bank[1]['id']} <= set(stand_in.state['asked'])

@@ -66,16 +66,43 @@ def validate_report(data: object, language: str, required: Optional[Iterable[str
     if not isinstance(data, dict):
         raise ValueError('report must be a JSON object')
     _reject_copied_example(data)
-    return {
+    report = {
         'overall_score': _score(data.get('overall_score'), 'overall_score'),
         'criteria': _criteria(data.get('criteria'), required),
-        'strengths': _strings(data.get('strengths'), 'strengths'),
-        'improvements': _each(data.get('improvements'), 'improvements', _improvement_item),
-        'questions': _each(data.get('questions'), 'questions', _question_item),
+        'strengths': _strings(data.get('strengths'), 'strengths'),  # may be empty: nothing may deserve one
+        'improvements': _each(_non_empty(data.get('improvements'), 'improvements'), 'improvements', _improvement_item),
+        'questions': _each(_non_empty(data.get('questions'), 'questions'), 'questions', _question_item),
         'summary': _text(data.get('summary'), 'summary'),
         'language': language,
         'source': 'llm',  # whatever the model wrote, this report came from a model
     }
+    _reject_unspeakable(report, language)
+    return report
+
+
+def _reject_unspeakable(report: dict, language: str) -> None:
+    """The checks a spoken reply gets, on every text the model wrote (the candidate's own words,
+    quoted, may hold anything they typed): the summary and a suggestion are read aloud at the close."""
+    from chalicelib.interviewers import model_output, prompts
+    written = [report['summary'], *report['strengths'], *(c['reason'] for c in report['criteria']),
+               *(i['suggestion'] for i in report['improvements'])]
+    shown = written + [text for q in report['questions'] for text in (q['question'], *q['suggested_outline'])]
+    for text in shown:
+        if model_output.has_markup(text):
+            raise ValueError('the report contains markup or control tokens')
+        if model_output.NOTES_MARKER.search(text) or model_output.NOTES_LABEL.search(text):
+            raise ValueError("the report contains the interviewer's private notes")
+    prose = ' '.join(written)
+    if model_output.echoes(prose, prompts.report_echo_reference(language), language):
+        raise ValueError('the report repeats its instructions')
+    if not model_output.in_language(prose, language):
+        raise ValueError(f"the report's language must be {prompts.language_name(language)}")
+
+
+def _non_empty(value: object, name: str) -> list:
+    if isinstance(value, list) and not value:
+        raise ValueError(f'{name} must not be empty')
+    return value
 
 
 def _criteria(value: object, required: Optional[Iterable[str]]) -> List[dict]:

@@ -176,11 +176,13 @@ class OfflineInterviewer:
             state.setdefault('used', {})
             return state
         # Standing in mid-interview for the model: carry on without asking again what it asked.
+        # What it said when it stood in before ('asked', 'used') is kept; so no phrase comes twice.
         topic = resolve_topic(context.topic)
         spoken = ' '.join([*context.earlier, *(m.content for m in context.history if m.role == 'assistant')])
-        asked = [q['id'] for q in topic['questions'] if _was_asked(q, spoken)]
-        return {'topic_id': topic['id'], 'asked': asked, 'current': None, 'follow_up': True,
-                'nudged': True, 'seed': secrets.token_hex(4), 'used': {}}
+        asked = [q['id'] for q in topic['questions'] if q['id'] in state.get('asked', []) or _was_asked(q, spoken)]
+        return {'topic_id': topic['id'], 'asked': asked, 'current': None, 'follow_up': True, 'nudged': True,
+                'seed': state.get('seed') or secrets.token_hex(4), 'used': state.get('used', {}),
+                'avoid': state.get('avoid', [])}
 
     def _asked_now(self, state: dict) -> Optional[dict]:
         """The question the answer is to: the follow-up's own points when one was asked."""

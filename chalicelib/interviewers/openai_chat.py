@@ -112,7 +112,9 @@ class OpenAIInterviewer:
               answer: Optional[str]) -> InterviewerReply:
         closing = answered >= self.question_count
         messages = self.build_messages(context, latest, answered)
-        instructions = prompts.interviewer_instructions(context.language, self.question_count)
+        instructions = prompts.echo_reference(context.language, self.question_count,
+                                              prompts.progress_instruction(answered, self.question_count,
+                                                                           context.language))
         earlier = [*context.earlier, *(m.content for m in context.history if m.role == 'assistant')]
         tokens_in = tokens_out = 0
         for attempt in range(2):
@@ -130,11 +132,14 @@ class OpenAIInterviewer:
                 logger.warning('the model failed on the corrective retry: %s', error.reason)
                 break
             tokens_in, tokens_out = tokens_in + completion.tokens_in, tokens_out + completion.tokens_out
-            parsed = parse_reply(completion.text, context.language, question_due=not closing)
+            parsed = parse_reply(completion.text, context.language, question_due=not closing, answer=answer or '')
             problem = check_reply(parsed, completion.finish_reason, context.language, instructions,
                                   earlier, question_due=not closing)
             if problem is None:
-                return InterviewerReply(text=parsed.spoken, state=dict(context.state or {}),
+                # The offline interviewer's place-keeping ('topic_id', 'current') is stale after a
+                # model turn: dropping it makes a later stand-in re-read the transcript.
+                state = {k: v for k, v in (context.state or {}).items() if k not in ('topic_id', 'current')}
+                return InterviewerReply(text=parsed.spoken, state=state,
                                         finished=closing, notes=parsed.notes,
                                         tokens_in=tokens_in, tokens_out=tokens_out)
             logger.warning('model reply rejected (attempt %d): %s', attempt + 1, problem)
@@ -160,7 +165,7 @@ class OpenAIInterviewer:
         messages = [{'role': 'system', 'content': system},
                     {'role': 'user', 'content': transcript_for_report(context.history)}]
         tokens_in = tokens_out = 0
-        reason = 'too little time left'
+        reason, no_budget = 'too little time left', False
         for attempt in range(2):  # one retry on an invalid report, then the offline report
             if attempt and _time_left(context.deadline) < MIN_ATTEMPT_SECONDS + CALL_MARGIN_SECONDS:
                 reason = 'too little time left to retry'
@@ -171,6 +176,7 @@ class OpenAIInterviewer:
                                             context.meter)
             except InterviewerUnavailable as error:
                 reason = error.reason
+                no_budget = attempt == 0 and getattr(error, 'stand_in', False)  # no call was made at all
                 break
             tokens_in, tokens_out = tokens_in + completion.tokens_in, tokens_out + completion.tokens_out
             try:
@@ -184,12 +190,14 @@ class OpenAIInterviewer:
                 messages = messages + [{'role': 'assistant', 'content': completion.text[:4000]},
                                        {'role': 'user', 'content': prompts.report_retry(context.language, str(problem))}]
         logger.warning('model report unusable (%s); the offline report stands in', reason[:200])
-        return self._offline_report(context, tokens_in, tokens_out)
+        return self._offline_report(context, tokens_in, tokens_out, no_budget)
 
-    def _offline_report(self, context: InterviewContext, tokens_in: int, tokens_out: int) -> ReportResult:
+    def _offline_report(self, context: InterviewContext, tokens_in: int, tokens_out: int,
+                        no_budget: bool = False) -> ReportResult:
         from chalicelib.interviewers.offline import OfflineInterviewer  # only when it must stand in
         measured = OfflineInterviewer(self.question_count).report(context)
-        report = {**measured.report, 'fallback_reason': prompts.report_fallback_reason(context.language)}
+        why = prompts.report_fallback_reason(context.language, 'no_budget' if no_budget else 'invalid')
+        report = {**measured.report, 'fallback_reason': why}
         return ReportResult(report, tokens_in, tokens_out)
 
     # -- the one place the SDK is called ---------------------------------------------------

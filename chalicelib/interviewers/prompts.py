@@ -92,6 +92,7 @@ REPLY_RETRY = {
         'repeat': 'it repeated something you already said in this interview',
         'no question': 'it asked the candidate no question',
         'wrong language': 'it was not in English',
+        'notes': 'it put private notes into the words for the candidate',
     },
     'ko': {
         'lead': '방금 답변은 사용할 수 없습니다: {problem}. 답변을 다시 쓰세요',
@@ -103,6 +104,7 @@ REPLY_RETRY = {
         'repeat': '이 면접에서 이미 한 말을 반복했습니다',
         'no question': '지원자에게 질문을 하지 않았습니다',
         'wrong language': '한국어가 아닙니다',
+        'notes': '지원자에게 할 말에 비공개 메모가 들어 있습니다',
     },
 }
 
@@ -173,9 +175,15 @@ REPORT_RETRY = {
 }
 
 REPORT_FALLBACK_REASON = {
-    'en': 'The AI model could not write a valid report, so this one was measured from the transcript.',
-    'ko': 'AI 모델이 올바른 리포트를 작성하지 못해, 이 리포트는 면접 기록을 바탕으로 측정한 것입니다.',
+    'en': {'invalid': 'The AI model could not write a valid report, so this one was measured from the transcript.',
+           'no_budget': "Today's AI model budget is used up, so this report was measured from the transcript."},
+    'ko': {'invalid': 'AI 모델이 올바른 리포트를 작성하지 못해, 이 리포트는 면접 기록을 바탕으로 측정한 것입니다.',
+           'no_budget': '오늘 사용할 수 있는 AI 모델 호출이 모두 소진되어, 이 리포트는 면접 기록을 바탕으로 측정한 것입니다.'},
 }
+
+
+def language_name(language: str) -> str:
+    return {'ko': 'Korean', 'en': 'English'}.get(language, language)
 
 
 def language_of(language: str) -> str:
@@ -191,6 +199,23 @@ def quoted(text: str, limit: int) -> str:
 def interviewer_instructions(language: str, question_count: int) -> str:
     """The fixed part of the system prompt: what a reply is checked against for echoes."""
     return INTERVIEWER_RULES[language_of(language)].format(question_count=question_count)
+
+
+def echo_reference(language: str, question_count: int, progress: str = '') -> str:
+    """Every fixed text the model is shown on a turn, without what the candidate typed: a reply
+    that repeats any of it (the rules, the data labels, this turn's progress line, the opening
+    request, the retry request) is talking to us, not to the candidate."""
+    lang = language_of(language)
+    labels = [block.format(topic='', text='', summary='', progress='') for block in DATA_BLOCKS[lang].values()]
+    retry = REPLY_RETRY[lang]
+    return '\n'.join([interviewer_instructions(language, question_count), *labels, progress, OPENING_REQUEST[lang],
+                      retry['lead'].split('{problem}')[0], retry['tail'],
+                      *(text for key, text in retry.items() if key not in ('lead', 'tail'))])
+
+
+def report_echo_reference(language: str) -> str:
+    """The report prompt's fixed text, to catch a report that repeats it."""
+    return REPORT_SYSTEM[language_of(language)].format(rubric='', topic='', job_description='', schema='')
 
 
 def interviewer_system_prompt(topic: str, language: str, question_count: int, job_description: str = None,
@@ -244,5 +269,5 @@ def report_retry(language: str, problem: str) -> str:
     return REPORT_RETRY[language_of(language)].format(problem=problem[:200])
 
 
-def report_fallback_reason(language: str) -> str:
-    return REPORT_FALLBACK_REASON[language_of(language)]
+def report_fallback_reason(language: str, why: str = 'invalid') -> str:
+    return REPORT_FALLBACK_REASON[language_of(language)][why]
