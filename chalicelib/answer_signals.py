@@ -35,7 +35,10 @@ KO_SIGNPOSTS = ['첫째', '둘째', '셋째', '먼저', '우선(?!순위)', '다
                 '그래서', '따라서', '결과적으로', '마지막으로', '그러면', '그러니까']
 SIGNPOSTS = [(re.sub(r'\(.*\)', '', word), re.compile(r'(?<![\w])' + word + r'(?![\w])', re.IGNORECASE))
              for word in EN_SIGNPOSTS]
-SIGNPOSTS += [(re.sub(r'\(.*\)', '', word), re.compile(r'(?<![\w])' + word)) for word in KO_SIGNPOSTS]
+# Said back as whole words: '예를 들' is matched (예를 들면, 예를 들어) but shown as '예를 들어'.
+KO_SHOWN = {'예를 들': '예를 들어', '때문': '때문에', '덕분': '덕분에'}
+SIGNPOSTS += [(KO_SHOWN.get(re.sub(r'\(.*\)', '', word), re.sub(r'\(.*\)', '', word)),
+               re.compile(r'(?<![\w])' + word)) for word in KO_SIGNPOSTS]
 # The Korean "because" ending -(으)니까 ("안 되니까"), but not the formal question ending 습니까/합니까:
 # a syllable with a final ㅂ before 니까.
 KO_BECAUSE_ENDING = re.compile(r'([가-힣])니까(?![가-힣])')

@@ -200,3 +200,30 @@ def test_moving_on_after_steering_or_a_story_says_why_and_is_not_its_reassurance
     assert '괜찮습니다' not in moved_on and "That's alright" not in moved_on
     # one transition, not "let's leave that question. Next question."
     assert not re.search(r'다음 질문입니다|다음으로 넘어가겠습니다\.|Next question\.|Moving on\.', moved_on)
+
+
+def test_the_topic_is_spoken_the_same_way_throughout_and_in_lower_case_mid_sentence():
+    """"데이터 엔지니어" was opened as typed, then announced as "데이터 및 머신러닝 질문"; English bank
+    titles were capitalised mid-sentence ("Let's begin the Backend development interview")."""
+    replies, _, _ = run_interview('ko', ['3년차 데이터 엔지니어입니다. Airflow와 Spark로 배치 파이프라인을 운영합니다.'],
+                                  topic='데이터 엔지니어')
+    assert '머신러닝' not in ' '.join(replies) and '데이터 엔지니어' in replies[0]
+    english, _, _ = run_interview('en', [EXPLAINED['en']], topic='backend')
+    assert 'Backend development' not in ' '.join(english) and 'backend development' in english[0]
+    assert 'DevOps' in OfflineInterviewer().open(InterviewContext('devops-cloud', 'en')).text
+
+
+def test_a_hint_is_not_a_word_of_the_question_itself():
+    """After "잘 모르겠습니다" to a question about sessions and JWT, the hint was "'세션'에서 출발해 보셔도 됩니다"."""
+    from chalicelib.interviewers.bank import topics
+    for topic in topics().values():
+        for question in topic['questions'][:8]:
+            for language in ('ko', 'en'):
+                bot = OfflineInterviewer(question_count=5)
+                state = {'topic_id': topic['id'], 'asked': [question['id']], 'current': question['id'],
+                         'follow_up': False, 'nudged': False, 'seed': 's', 'used': {}}
+                reply = bot.respond(InterviewContext(topic['id'], language, [Message('assistant', question[language])],
+                                                     state, answers_so_far=1), "I don't know" if language == 'en'
+                                    else '모르겠습니다')
+                hinted = re.findall(r"'([^']+)'", reply.text)
+                assert not any(h.lower() in question[language].lower() for h in hinted), (question['id'], reply.text)

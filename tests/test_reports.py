@@ -302,8 +302,8 @@ def test_good_model_report_is_accepted_and_stamped_llm():
 
 
 def test_model_cannot_set_source_or_add_keys():
-    report = validate_report(model_report(source='offline', method='I am a heuristic', extra=1), 'ko')
-    assert report['source'] == 'llm' and report['language'] == 'ko'
+    report = validate_report(model_report(source='offline', method='I am a heuristic', extra=1, language='ko'), 'en')
+    assert report['source'] == 'llm' and report['language'] == 'en'
     assert 'method' not in report and 'extra' not in report
 
 

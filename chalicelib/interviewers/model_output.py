@@ -179,7 +179,7 @@ def clean_spoken(text: str) -> str:
 def has_markup(text: str) -> bool:
     decoded = html.unescape(_entities_closed(text))
     return bool(TEMPLATE_TOKEN.search(text) or HTML_TAG.search(text) or HTML_ENTITY.search(text)
-                or TEMPLATE_TOKEN.search(decoded) or HTML_TAG.search(decoded) or re.search(r'[{}|｜]', decoded))
+                or TEMPLATE_TOKEN.search(decoded) or HTML_TAG.search(decoded))
 
 
 def _entities_closed(text: str) -> str:
@@ -252,7 +252,7 @@ def check_reply(parsed: ParsedReply, finish_reason: Optional[str], language: str
     text = parsed.spoken
     if not text:
         return 'empty'
-    if has_markup(parsed.raw_spoken):
+    if has_markup(parsed.raw_spoken) or re.search(r'[{}|｜]', text):  # braces: JSON left in the words
         return 'markup'
     if NOTES_LABEL.search(text):
         return 'notes'

@@ -26,9 +26,15 @@ ASKS = re.compile(r'[?？]|궁금|여쭤|여쭙|알고 싶')  # the candidate as
 
 
 def spoken_title(topic_text: Optional[str], topic: dict, language: str) -> str:
-    """A bank is spoken by its title; free text as typed, without a trailing "면접"/"interview"."""
-    if not topic_text or topic_text.strip().lower() in (n.lower() for n in names_of(topic)):
-        return topic['title'][language]
+    """A bank is spoken by its title when named by its id, title or a one-word alias ("백엔드");
+    anything longer as typed ("데이터 엔지니어", "iOS 개발자"), without a trailing "면접"/"interview"."""
+    typed = (topic_text or '').strip().lower()
+    if not typed or (typed in (n.lower() for n in names_of(topic)) and ' ' not in typed) \
+            or typed in (topic['id'], *(t.lower() for t in topic['title'].values())):
+        title = topic['title'][language]
+        first = title.split()[0]
+        # Said mid-sentence: "the backend development interview", but "DevOps" stays as it is.
+        return title[0].lower() + title[1:] if language == 'en' and first[1:].islower() else title
     title = topic_text.strip()
     for suffix in (' 면접', '면접', ' interview', ' Interview'):
         if title.endswith(suffix) and len(title) > len(suffix):
@@ -115,7 +121,8 @@ class OfflineInterviewer:
         if question is None:  # the bank is exhausted: go to the close rather than repeat
             return self._ask_closing(language, state, [*lead, self._say('bank_exhausted', language, state)], notes)
         state.update(asked=[*state['asked'], question['id']], current=question['id'], follow_up=False, nudged=False)
-        said = [self._say(transition, language, state, topic=topic['title'][language])] if transition else []
+        title = spoken_title(context.topic, topic, language)
+        said = [self._say(transition, language, state, topic=title)] if transition else []
         words = [*lead, *said, framing_for(question, context.job_description, language)]
         return InterviewerReply(text=' '.join(words), state=state, notes=notes)
 
@@ -144,7 +151,8 @@ class OfflineInterviewer:
                  reading.GIBBERISH: 'nudge_gibberish', reading.OFF_TOPIC: 'nudge_off_topic',
                  reading.STEERING: 'decline_steering', reading.GREETING: 'greeting_reply'}
         said = [self._say(kinds[kind], language, state)]
-        keyword = _hint_keyword(points, language)
+        question = self._asked_now(state) or {}
+        keyword = _hint_keyword(points, language, question.get(language, ''))
         if kind in (reading.NON_ANSWER, reading.EMPTY) and keyword:
             said.append(self._say('hint', language, state, keyword=keyword))
         return ' '.join(said)
@@ -215,12 +223,15 @@ class OfflineInterviewer:
         return random.Random(f"{state.get('seed')}:{len(state.get('asked', []))}:{progress}:{salt}")
 
 
-def _hint_keyword(points: List[dict], language: str) -> Optional[str]:
-    """A keyword of the question's first point, in the interview's script where there is one."""
-    for point in points[:1]:
-        words = point.get('keywords', [])
+def _hint_keyword(points: List[dict], language: str, asked: str = '') -> Optional[str]:
+    """A keyword of the question's first point it helps with, in the interview's script where
+    there is one: never a word the question itself says, which would be no hint."""
+    for point in points:
+        words = [w for w in point.get('keywords', []) if not reading.mentions(asked, w) and
+                 not any(reading.mentions(w, part) for part in re.findall(r'\w{3,}', asked.lower()))]
         native = [w for w in words if bool(reading.HANGUL.search(w)) == (language == 'ko')]
-        return (native or words or [None])[0]
+        if native or words:
+            return (native or words)[0]
     return None
 
 
