@@ -165,6 +165,7 @@ def test_an_out_of_range_or_non_numeric_score_is_rejected_not_clamped(score):
     {'summary': '基础扎实，但深度不足。', 'strengths': ['基础扎实。']},
     {'improvements': []}, {'questions': []},
     {'improvements': [{'quote': 'just restart it', 'suggestion': 'Private notes: weak candidate.'}]},
+    {'criteria': [{'name': name, 'score': 70, 'reason': prompts.RUBRIC['en'][name][2] + '.'} for name in CRITERIA]},
 ])
 def test_a_report_with_markup_notes_an_echo_another_script_or_an_empty_part_is_invalid(changes):
     with pytest.raises(ValueError):

@@ -92,11 +92,18 @@ def _reject_unspeakable(report: dict, language: str) -> None:
             raise ValueError('the report contains markup or control tokens')
         if model_output.NOTES_MARKER.search(text) or model_output.NOTES_LABEL.search(text):
             raise ValueError("the report contains the interviewer's private notes")
+    anchors = {_plain(text) for rubric in prompts.RUBRIC.values() for texts in rubric.values() for text in texts}
+    if any(_plain(c['reason']) in anchors for c in report['criteria']):
+        raise ValueError("a criterion's reason copies the rubric instead of describing the answers")
     prose = ' '.join(written)
     if model_output.echoes(prose, prompts.report_echo_reference(language), language):
         raise ValueError('the report repeats its instructions')
     if not model_output.in_language(prose, language):
         raise ValueError(f"the report's language must be {prompts.language_name(language)}")
+
+
+def _plain(text: str) -> str:
+    return ' '.join(text.lower().split()).strip(' ."\'')
 
 
 def _non_empty(value: object, name: str) -> list:
