@@ -230,8 +230,9 @@ def _hint_keyword(points: List[dict], language: str, asked: str = '') -> Optiona
         words = [w for w in point.get('keywords', []) if not reading.mentions(asked, w) and
                  not any(reading.mentions(w, part) for part in re.findall(r'\w{3,}', asked.lower()))]
         native = [w for w in words if bool(reading.HANGUL.search(w)) == (language == 'ko')]
-        if native or words:
-            return (native or words)[0]
+        usable = native or ([] if language == 'en' else words)  # never a Korean word in English
+        if usable:
+            return usable[0]
     return None
 
 
