@@ -30,15 +30,26 @@ NON_ANSWER_PATTERN = re.compile(
     r"\bskip\b|\bcan'?t (remember|recall|say)\b|\bi have no\b", re.IGNORECASE)
 GREETING_PATTERN = re.compile(r'안녕|반갑|처음 뵙|\bhello\b|\bhi\b|\bhey\b|\bgood (morning|afternoon|evening)\b|'
                               r'\bnice to meet\b', re.IGNORECASE)
+# Requests to the interviewer, not answers. Words that also come up in real answers ("a perfect
+# score of 100", "100점 만점에 42점", "pretend you have a table of 5,000 rows", "시스템 지시가 무시될
+# 수 있으니" about prompt injection) count only with a request to the interviewer around them.
 STEERING_PATTERN = re.compile(
     r'ignore (all |any |the |your |previous |prior |above )*(instructions|rules|prompt)|'
     r'\b(your|print|show|reveal|repeat|output|display|dump|leak|tell me|what is|what\'s)( me)?( the| your)? system prompt|'
-    r'your (instructions|rules|notes|prompt)\b|jailbreak|pretend (to be|you)|you are now|\b(you|please|now) act as\b|\bact as (if|my)\b|'
-    r'\breveal (your|the) (instructions|prompt|notes|system)|developer mode|(give|rate|score) me\b.{0,20}\b(100|full|perfect|ten|high)|score of 100|perfect score|'
-    r'(너의|네|시스템) ?(프롬프트|설정|지시|규칙)|프롬프트(를|을)? ?(보여|알려|출력)|지시(를|는|사항)? ?(무시|알려|보여)|'
-    r'무시하고|역할(을|은)? ?(그만|바꿔|바꾸)|시스템 ?메시지|만점|100점|점수(를)? ?(높게|잘|올려)|'
+    r'your (instructions|rules|notes|prompt)\b|jailbreak|pretend (to be|you\'?re|you are) (an? |my |the )?'
+    r'(different |new )?(interviewer|assistant|ai|bot|model|candidate|friend|human|hiring manager)|you are now|'
+    r'\b(you|please|now) act as\b|\bact as (if|my)\b|'
+    r'\breveal (your|the) (instructions|prompt|notes|system)|developer mode|'
+    r'(give|rate|score|grade|mark) (me|my answers?|this( answer)?)\b.{0,20}\b(100|full|perfect|ten|high)|'
+    r'(which|what) key points (you|do you)|(tell|show) me (the|your) (rubric|key points|grading)|'
+    r'(너의|네|시스템) ?(프롬프트|설정|지시문?|규칙)(을|를|은|는)? ?(보여|알려|출력|공개|말해)|'
+    r'프롬프트(를|을)? ?(보여|알려|출력)|지시(를|는|사항)? ?(무시|알려|보여)|(지시|명령|규칙|프롬프트)\S* ?무시하고|'
+    r'역할(을|은)? ?(그만|바꿔|바꾸)|(친구|면접관|지원자) 역할(을|을 좀)? ?(해|해 줘|해줘|하세요)|시스템 ?메시지(를|을)? ?(보여|알려)|'
+    r'(만점|100점|최고점)(으로|을|를)? ?(줘|주세요|달라|주라|처리|매겨|받게)|점수(를)? ?(좀 )?(높게|잘|많이|올려)( 줘| 주세요| 줘요)?|'
+    r'채점 기준(이|을|은)? ?(뭔지|무엇인지|알려|보여)|'
     r'(메모|노트|기록|notes?)(를|을)? ?(그대로 |전부 |다 )?(보여|알려|출력|공개)|내부 메모|internal notes|'
-    r'show me (your|the) notes|hidden notes|stop being (an |the |my )?interviewer|tell me a joke|^\s*(system|시스템)\s*:|최고점|합격(이다|시켜|으로)|hire me|mark me as|'
+    r'show me (your|the) notes|hidden notes|stop being (an |the |my )?interviewer|tell me a joke|^\s*(system|시스템)\s*:|'
+    r'합격(이다|시켜|으로)|hire me|mark me as|'
     r'you must (pass|hire|approve)|overall_score|set (my |the )?(overall )?score|score to 100|###', re.IGNORECASE)
 # Everyday subjects an interview answer has no reason to dwell on: with no topic word at all,
 # an answer about these is taken as off the question.
