@@ -87,7 +87,7 @@ def measure(exchange: Exchange, language: str) -> Signals:
     lowered = answer.lower()
     signals = Signals(
         exchange=exchange, answered=answered, chars=len(answer), words=len(answer.split()),
-        quality=reading.sentence_quality(answer) if answered else 0.0,
+        quality=reading.sentence_quality(answer, [w for p in points for w in p.get('keywords', [])]) if answered else 0.0,
         fillers=fillers_in(answer) if answered else [],
         markers=signposts_in(answer) if answered else [],
         star_parts=[part for part, words in STAR_MARKERS.items()

@@ -4,7 +4,7 @@ demonstrative '그' and "tools like Redis" counted as filler) and what replaced 
 import re
 
 from chalicelib.interviewers.bank import topics
-from chalicelib.interviewers.reading import classify
+from chalicelib.interviewers.reading import classify, sentence_quality
 from chalicelib.answer_signals import fillers_in
 from chalicelib.reports import offline_report, spoken_feedback
 from chalicelib.transcript import Exchange
@@ -195,3 +195,21 @@ def test_the_spoken_tip_goes_to_the_largest_gap_in_content_before_form():
               'criteria': [{'name': 'relevance', 'score': 20}, {'name': 'depth', 'score': 30},
                            {'name': 'structure', 'score': 15}, {'name': 'communication', 'score': 60}]}
     assert 'explain the key points each question asks about' in spoken_feedback(report)
+
+
+def test_a_keyword_list_made_of_phrases_with_function_words_still_reads_as_a_list():
+    """make eval (seed 7): "First impact, outage, my deploy, take ownership. Then fix, recovered,
+    retro, result" - keywords that carry 'my', 'the', 'i' - read as sentences and scored 62."""
+    def asked_with(keyword):
+        return next(q for t in topics().values() for q in t['questions']
+                    if any(keyword in p['keywords'] for p in q['key_points']))
+    for keyword, listed in (
+            ('my deploy', 'First impact, outage, my deploy, take ownership. Then fix, recovered, retro, result'),
+            ('the goal was', 'First the goal was, goal was, i built, my role. Then architecture, design decision, '
+                             'increased, as a result')):
+        question = asked_with(keyword)
+        report = offline_report([exchange(question, listed, 'en')], 'behavioral', 'en')
+        assert any('list of terms' in i['suggestion'] for i in report['improvements']), listed
+        assert report['overall_score'] < 40, (listed, report['overall_score'])
+    assert sentence_quality('not sure. maybe just take backups every day and copy them somewhere?') >= 0.5
+    assert sentence_quality("I'd use Redis, Memcached, or a CDN, depending on the data.") == 1

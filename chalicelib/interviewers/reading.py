@@ -85,7 +85,8 @@ LATIN_WORD = re.compile(r'[a-z]+')
 EN_FUNCTION_WORDS = {
     'the', 'a', 'an', 'is', 'are', 'was', 'were', 'be', 'it', 'to', 'of', 'in', 'on', 'for', 'that', 'this',
     'because', 'when', 'so', 'if', 'we', 'i', 'you', 'they', 'can', 'will', 'would', 'should', 'which', 'by',
-    'with', 'then', 'but', 'has', 'have', 'do', 'does', 'not', 'my', 'our', 'as', 'than', 'at', 'from'}
+    'with', 'then', 'but', 'has', 'have', 'do', 'does', 'not', 'my', 'our', 'as', 'than', 'at', 'from',
+    'and', 'or', 'them', 'it\'s', 'i\'d', 'i\'m', 'just', 'maybe', 'some', 'every', 'there', 'what', 'how'}
 # Korean sentences and clauses end in verbal endings; a keyword list has none.
 KO_PREDICATE_ENDINGS = ('다', '요', '죠', '데', '지만', '면서', '므로', '어서', '아서', '해서', '하고', '되고', '이고',
                         '있고', '없고', '며', '려면', '하면', '되면', '으면', '니까', '도록', '는지', '인지', '할지')
@@ -273,13 +274,21 @@ def _lone_unknown_word(text: str) -> bool:
     return tokens[0] not in _bank_english_words()
 
 
-def sentence_quality(answer: str) -> float:
+def sentence_quality(answer: str, keywords=()) -> float:
     """0 for a bare list of keywords, 1 for an answer said in sentences: the share of clauses
-    that read as clauses (Korean verbal endings; English function words)."""
+    that read as clauses (Korean verbal endings; English function words). Words inside the
+    question's own keywords do not count as sentence words, so a list of keyword phrases that
+    carry 'my' or 'the' ("my deploy, take ownership") still reads as a list."""
+    for word in sorted(keywords, key=len, reverse=True):
+        if ' ' in word:
+            answer = re.sub(WORD_START + re.escape(word), 'KEYWORD', answer, flags=re.IGNORECASE)
     tokens = [t.strip('.,!?…~·;:"\'()[]') for t in answer.split()]
     tokens = [t for t in tokens if t]
     if not tokens:
         return 0.0
+    fragments = [len(f.split()) for f in re.split(r'[,;、]|[.!?…]+(?:\s|$)', answer) if f.strip()]
+    if len(fragments) >= 4 and sum(n for n in fragments if n <= 2) >= 0.7 * sum(fragments):
+        return 0.0  # mostly pieces of one or two words between commas: a list, whatever its words
     if HANGUL.search(answer):
         predicates = sum(1 for t in tokens if t not in KO_CONJUNCTIONS and t.endswith(KO_PREDICATE_ENDINGS))
         return min(1.0, predicates / max(1.0, len(tokens) / 8))  # formal Korean: a predicate per ~8 words
