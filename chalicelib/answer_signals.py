@@ -18,7 +18,7 @@ LIST_ONLY_QUALITY = 0.34  # below this an answer reads as a list of terms, not s
 
 # Filler only where it stands as filler: "um"/"uh" always; "like", "you know", "basically"…
 # only when set off by commas or dots ("it was, like, slow"), never in "tools like Redis".
-EN_FILLERS = re.compile(r"(?<![\w'])(u+m+|u+h+|e+r+m+)(?![\w'])|(?:(?<=[,.…])|^)\s*(like|you know|basically|"
+EN_FILLERS = re.compile(r"(?<![\w'])(u+m+|u+h+|e+r+m+|h+m+)(?![\w'])|(?:(?<=[,.…])|^)\s*(like|you know|basically|"
                         r"actually|sort of|kind of|i mean)(?=\s*[,.…])", re.IGNORECASE)
 # Korean fillers: 음/어 standing alone; 그/저/뭐/약간/그냥/사실 only with a pause mark after them
 # ("그, 저희는…"), never the demonstrative in "그 서버는".
@@ -27,14 +27,17 @@ KO_PAUSE_FILLERS = {'그', '저', '뭐', '약간', '그냥', '사실', '이제',
 # Signposts: words that show the order of an answer or the reasons in it. English ones match as
 # whole words ("so" is not in "solution"); Korean ones at a word start with their particles after
 # them, except where a longer word starts the same way ('우선순위', '즉시').
-EN_SIGNPOSTS = ['first', 'firstly', 'second', 'third', 'then', 'next(?!\\.\\w)', 'after that', 'finally', 'because',
+EN_SIGNPOSTS = ['first', 'firstly', 'second', 'third', 'then', 'next', 'after that', 'finally', 'because',
                 'since', 'so', 'therefore', 'as a result', 'for example', 'for instance', 'also', 'however',
                 'instead', 'otherwise', 'that way', 'which means', 'in short', 'on the other hand']
+# Where a bare word would also match something else: "Next.js"; "so" opening an answer or set off
+# by commas ("So, um, yeah, so, like…") is filler, not a reason.
+EN_SIGNPOST_PATTERNS = {'next': r'next(?!\.\w)', 'so': r'(?<=[\w,] )so(?!\s*,)'}
 KO_SIGNPOSTS = ['첫째', '둘째', '셋째', '먼저', '우선(?!순위)', '다음으로', '그다음', '그리고', '또한', '게다가',
                 '하지만', '반면', '대신', '즉(?![가-힣])', '예를 들', '예컨대', '왜냐하면', '때문', '덕분',
                 '그래서', '따라서', '결과적으로', '마지막으로', '그러면', '그러니까']
-SIGNPOSTS = [(re.sub(r'\(.*\)', '', word), re.compile(r'(?<![\w])' + word + r'(?![\w])', re.IGNORECASE))
-             for word in EN_SIGNPOSTS]
+SIGNPOSTS = [(word, re.compile(r'(?<![\w])' + EN_SIGNPOST_PATTERNS.get(word, re.escape(word)) + r'(?![\w])',
+                               re.IGNORECASE)) for word in EN_SIGNPOSTS]
 # Said back as whole words: '예를 들' is matched (예를 들면, 예를 들어) but shown as '예를 들어'.
 KO_SHOWN = {'예를 들': '예를 들어', '때문': '때문에', '덕분': '덕분에'}
 SIGNPOSTS += [(KO_SHOWN.get(re.sub(r'\(.*\)', '', word), re.sub(r'\(.*\)', '', word)),
@@ -132,8 +135,11 @@ def depth_score(s: Signals, language: str) -> float:
     return length if s.coverage is None else (length + s.coverage) / 2
 
 
+SIGNPOSTS_FOR_FULL_STRUCTURE = 2  # "First … because …": an answer that shows its order and its reason
+
+
 def structure_score(s: Signals) -> float:
-    return min(len(s.markers), 3) / 3 * s.weight
+    return min(len(s.markers), SIGNPOSTS_FOR_FULL_STRUCTURE) / SIGNPOSTS_FOR_FULL_STRUCTURE * s.weight
 
 
 def delivery_score(s: Signals) -> float:

@@ -4,7 +4,7 @@ whether an answer was right: the offline report cannot know that."""
 TEXT = {
     'en': {
         'overall_label': 'Coverage & delivery index',
-        'relevance': 'Your answers mentioned {hit} of the {total} key points of the {answers} questions they answered, '
+        'relevance': 'Your answers mentioned {hit} of the {total} key points of the {answers} {questions} they answered, '
                      'counted where they were said in sentences.',
         'relevance_unchecked': ('No bank key points to check against; {ok} of {answers} answers were '
                                 'substantive (capped at {cap}).'),
@@ -17,7 +17,9 @@ TEXT = {
         'top_fillers': ' (most often {items})',
         'filler_item': '"{word}" ×{count}',
         'star': 'Named {avg} of 4 STAR parts per answer on average; {full} of {answers} answers had all four.',
-        'not_answers': ' {n} of {answers} replies were not answers we could assess ({kinds}).',
+        'not_answers': ' {n} of {answers} {replies} {were} not answers we could assess ({kinds}).',
+        'questions_word': ('question', 'questions'),
+        'were': ('was', 'were'),
         'kinds': {'empty': 'empty', 'non_answer': "\"I don't know\"", 'gibberish': 'unreadable',
                   'off_topic': 'off the question', 'steering': 'requests to the interviewer',
                   'greeting': 'greetings'},
@@ -44,6 +46,7 @@ TEXT = {
                                     'then bring in an example from your work.'),
         'polish': ('Close the answer with a measurable outcome (a number or a before/after) '
                    'to make it memorable.'),
+        'polish_order': 'Open with your conclusion in one sentence, then give the reason and the example.',
         'labels': {'relevance': 'key points', 'depth': 'depth', 'structure': 'structure',
                    'communication': 'delivery', 'star': 'STAR structure'},
         'summary': ('Coverage & delivery index {score}/100 over {answers} {replies}.{not_answers} Highest: '
@@ -89,6 +92,8 @@ TEXT = {
         'filler_item': '"{word}" {count}회',
         'star': '답변당 STAR 요소 4개 중 평균 {avg}개를 언급했고, 네 요소를 모두 갖춘 답변은 {answers}개 중 {full}개입니다.',
         'not_answers': ' 응답 {answers}개 중 {n}개는 평가할 수 있는 답변이 아니었습니다({kinds}).',
+        'questions_word': ('', ''),
+        'were': ('', ''),
         'kinds': {'empty': '빈 답변', 'non_answer': '모른다는 답', 'gibberish': '알아볼 수 없는 입력',
                   'off_topic': '질문과 무관한 이야기', 'steering': '면접관에게 한 요청', 'greeting': '인사'},
         'strength_coverage': '"{q}" 질문에서 핵심 요점 {total}개 중 {hit}개를 언급했습니다(예: {point}).',
@@ -107,6 +112,7 @@ TEXT = {
         'not_an_answer_steering': '면접관에게 한 요청이었고 답변은 아니었습니다. 질문과 평가는 바뀌지 않으니 질문 자체에 답해 보세요.',
         'not_an_answer_off_topic': '질문에 대한 답이 아닌 이야기였습니다. 질문이 묻는 것부터 답하고, 그다음 업무 경험을 예로 들어 보세요.',
         'polish': '수치나 전후 비교 같은 측정 가능한 결과로 답변을 마무리하면 더 기억에 남습니다.',
+        'polish_order': '결론을 한 문장으로 먼저 말하고, 이유와 사례를 이어 가면 더 쉽게 전달됩니다.',
         'labels': {'relevance': '핵심 요점', 'depth': '깊이', 'structure': '구조', 'communication': '전달',
                    'star': 'STAR 구성'},
         'summary': ('답변 {answers}개의 요점·전달 지표는 {score}점입니다.{not_answers} 가장 높은 항목은 '

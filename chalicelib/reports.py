@@ -11,7 +11,8 @@ from collections import Counter
 from statistics import mean
 from typing import List, Optional
 
-from chalicelib.answer_signals import (FULL_DEPTH_CHARS, LIST_ONLY_QUALITY, LONG_ANSWER_CHARS, SENTENCE_END, Signals,
+from chalicelib.answer_signals import (FULL_DEPTH_CHARS, LIST_ONLY_QUALITY, LONG_ANSWER_CHARS, MEASURED, SENTENCE_END,
+                                      Signals,
                                       answer_score, delivery_score, depth_score, is_intro, measure, structure_score)
 from chalicelib.interviewers.bank import resolve_topic
 from chalicelib.report_texts import TEXT
@@ -35,7 +36,8 @@ def _relevance(signals: List[Signals], language: str) -> tuple:
     hit = sum(len(s.covered) for s in known)
     total = sum(len(s.exchange.key_points) for s in known)
     score = 100 * sum(s.coverage * len(s.exchange.key_points) for s in known) / total
-    return round(score), t['relevance'].format(hit=hit, total=total, answers=len(known))
+    return round(score), t['relevance'].format(hit=hit, total=total, answers=len(known),
+                                               questions=t['questions_word'][len(known) != 1])
 
 
 def _depth_criterion(signals: List[Signals], language: str) -> tuple:
@@ -49,6 +51,7 @@ def _depth_criterion(signals: List[Signals], language: str) -> tuple:
 
 
 def _structure_criterion(signals: List[Signals], language: str) -> tuple:
+    signals = [s for s in signals if not is_intro(s)] or signals  # an introduction is not an argument
     reason = TEXT[language]['structure'].format(used=sum(bool(s.markers) for s in signals), answers=len(signals),
                                                 avg=f'{mean(len(s.markers) for s in signals):.1f}')
     return round(100 * mean(structure_score(s) for s in signals)), reason
@@ -165,8 +168,10 @@ def _improvements(signals: List[Signals], language: str, uses_star: bool) -> Lis
             told_not_answered = True
         if issues:
             found.append(_improvement(s, issues[:2]))
-    if not found:  # every answer measured clean: still one concrete step, on the weakest answer
-        found.append(_improvement(ranked[0], [('polish', TEXT[language]['polish'])]))
+    if not found:  # every answer measured clean: still one concrete step, on the weakest real answer
+        weakest = next((s for s in ranked if not is_intro(s)), ranked[0])
+        has_number = MEASURED.search(weakest.exchange.answer)
+        found.append(_improvement(weakest, [('polish', TEXT[language]['polish_order' if has_number else 'polish'])]))
     return found[:4]
 
 
@@ -225,7 +230,9 @@ def _summary(overall: int, criteria: List[dict], signals: List[Signals], languag
     not_answers = ''
     if kinds:
         named = ', '.join(t['kinds'].get(k, k) for k, _ in kinds.most_common())
-        not_answers = t['not_answers'].format(n=sum(kinds.values()), answers=len(signals), kinds=named)
+        n = sum(kinds.values())
+        not_answers = t['not_answers'].format(n=n, answers=len(signals), kinds=named, were=t['were'][n != 1],
+                                              replies=t['replies'][len(signals) != 1])
     form = 'summary_flat' if best['score'] == worst['score'] else 'summary'
     return t[form].format(score=overall, answers=len(signals), replies=t['replies'][len(signals) != 1],
                           not_answers=not_answers, best=t['labels'][best['name']], best_score=best['score'],
@@ -233,17 +240,12 @@ def _summary(overall: int, criteria: List[dict], signals: List[Signals], languag
 
 
 def _graded(replies: List[Signals]) -> List[Signals]:
-    """The replies the criteria grade: a non-answer to a question the candidate answered after the
-    interviewer's hint is left out, so the question counts once, with its answer."""
-    answered_later = set()
-    graded = []
-    for s in reversed(replies):
-        question = s.exchange.question_id
-        if s.answered or question is None or question not in answered_later:
-            graded.append(s)
-        if s.answered and question is not None:
-            answered_later.add(question)
-    return graded[::-1]
+    """The replies the criteria grade: a question asked again after a non-answer counts once,
+    with its answer (or, never answered, with its last reply)."""
+    answered = {s.exchange.question_id for s in replies if s.answered}
+    last = {s.exchange.question_id: i for i, s in enumerate(replies)}
+    return [s for i, s in enumerate(replies) if s.exchange.question_id is None or s.answered
+            or (s.exchange.question_id not in answered and last[s.exchange.question_id] == i)]
 
 
 # -- text shaping ---------------------------------------------------------------------------------

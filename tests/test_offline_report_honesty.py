@@ -132,8 +132,8 @@ def test_everyday_connectives_count_as_signposts_but_not_words_that_merely_start
         assert not any('첫째' in i['suggestion'] or 'Signpost' in i['suggestion'] for i in report['improvements'])
     plain = score('우선순위 큐에서 즉시 꺼내 처리합니까 물으면 그렇습니다. 서버는 하나입니다.', 'ko')
     assert next(c for c in plain['criteria'] if c['name'] == 'structure')['score'] == 0
-    assert next(c for c in score('Some solutions also exist here, alsoran.', 'en')['criteria']
-                if c['name'] == 'structure')['score'] <= 34  # 'also' once; 'so' is not inside 'solutions'
+    from chalicelib.answer_signals import signposts_in
+    assert signposts_in('Some solutions also exist here, alsoran.') == ['also']  # not 'so' inside 'solutions'
 
 
 # -- what sitting whole interviews found in the report ------------------------------------------------
@@ -213,3 +213,45 @@ def test_a_keyword_list_made_of_phrases_with_function_words_still_reads_as_a_lis
         assert report['overall_score'] < 40, (listed, report['overall_score'])
     assert sentence_quality('not sure. maybe just take backups every day and copy them somewhere?') >= 0.5
     assert sentence_quality("I'd use Redis, Memcached, or a CDN, depending on the data.") == 1
+
+
+def test_signposted_technical_answers_are_not_told_to_signpost_because_of_the_introduction():
+    """9 of 10 Korean interviews in a second sitting closed on "가장 보완할 항목은 구조입니다. 첫째, 왜냐하면…",
+    one of them after answering 첫째/둘째/셋째: the introduction sat in the structure denominator."""
+    answer = ('첫째, 멱등성은 같은 요청을 여러 번 보내도 결과가 같다는 뜻입니다. 왜냐하면 재시도가 안전해야 하기 때문입니다. '
+              '둘째, GET과 PUT과 DELETE는 멱등하지만 POST는 그렇지 않아서 멱등 키를 받습니다.')
+    report = offline_report([_intro('5년차 백엔드 개발자 김민수입니다. 결제 API를 만들어 왔습니다.', 'ko'),
+                             exchange(IDEMPOTENCY, answer, 'ko')], 'backend', 'ko')
+    assert next(c for c in report['criteria'] if c['name'] == 'structure')['score'] >= 90
+    assert '구조' not in spoken_feedback(report)
+
+
+def test_so_as_filler_is_no_signpost():
+    from chalicelib.answer_signals import signposts_in
+    assert signposts_in('So, um, yeah, so, like, XSS is bad.') == []
+    assert 'so' in signposts_in('The cache was stale, so we added a TTL.')
+
+
+def test_the_polish_advice_goes_to_an_answer_and_asks_for_a_number_only_where_there_is_none():
+    """"Close the answer with a measurable outcome" was given to introductions that said "42점에서 91점으로"."""
+    with_number = ('First, idempotent means the same request sent twice has the same result, because clients retry. '
+                   'For example, GET, PUT and DELETE are idempotent while POST is not, so we added an '
+                   'Idempotency-Key and duplicates fell by 90%.')
+    report = offline_report([_intro('I am a backend engineer; I cut p99 latency from 1.2 s to 250 ms.', 'en'),
+                             exchange(IDEMPOTENCY, with_number, 'en')], 'backend', 'en')
+    said = ' '.join(i['suggestion'] for i in report['improvements'])
+    assert 'measurable outcome' not in said
+    assert not any(i['quote'].startswith('I am a backend engineer') for i in report['improvements'])
+
+
+def test_a_question_asked_again_and_never_answered_is_listed_once():
+    report = offline_report([_intro('몰라요', 'ko'), _intro('ㅁㄴㅇㄹ', 'ko'),
+                             exchange(IDEMPOTENCY, '몰라요', 'ko'), exchange(IDEMPOTENCY, 'ㅋㅋㅋ', 'ko')], 'backend', 'ko')
+    assert [q['question'] for q in report['questions']] == ['자기소개', IDEMPOTENCY['ko']]
+
+
+def test_english_counts_agree_in_number():
+    report = score('Idempotent means the same request can be sent twice with the same result.', 'en')
+    text = ' '.join([report['summary'], *(c['reason'] for c in report['criteria'])])
+    assert 'the 1 questions' not in text and '1 of 1 replies were' not in text and '(s)' not in text
+    assert 'hmm' in [w for w, _ in fillers_in('Hmm, the backup could be broken.')]
