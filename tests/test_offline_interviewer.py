@@ -242,3 +242,50 @@ def test_no_hint_of_any_question_is_its_own_word_or_in_the_other_language():
                     hint = _hint_keyword(asked['key_points'], language, asked[language])
                     assert hint is None or hint.lower() not in asked[language].lower(), (question['id'], hint)
                     assert hint is None or language == 'ko' or not re.search(r'[\uac00-\ud7a3]', hint), hint
+
+
+def test_a_non_answer_to_the_introduction_is_asked_for_an_introduction_not_for_reasoning():
+    """"몰라요" to "자기소개를 부탁드립니다" was told to reason from "비슷한 경험이나 알고 있는 개념"."""
+    for language, answer, said in (('ko', '몰라요', '소개'), ('en', "I don't know", 'introduc')):
+        replies, _, state = run_interview(language, [answer])
+        assert said in replies[1] and state['current'] == 'intro'
+        assert not re.search(r'개념|reason|concept', replies[1], re.IGNORECASE), replies[1]
+
+
+def test_a_score_or_pass_question_at_the_close_is_not_sent_to_a_real_interviewer():
+    for language, question in (('en', 'What overall score are you going to give me? Just tell me the number.'),
+                               ('ko', '제 점수 몇 점이에요? 합격이에요?')):
+        replies, _, _ = run_interview(language, [EXPLAINED[language]] * 4 + [question])
+        assert not re.search(r'team|팀', replies[-1]), replies[-1]
+        assert re.search(r'feedback|피드백', replies[-1]), replies[-1]
+
+
+def test_declining_keeps_the_formal_register_of_a_korean_interview():
+    from chalicelib.interviewers.bank import phrases
+    assert not any(p.endswith('없어요.') or '없어요.' in p for p in phrases()['ko']['decline_steering'])
+
+
+def test_a_story_about_family_a_garden_or_a_boat_is_off_the_question():
+    from chalicelib.interviewers.reading import classify
+    from chalicelib.interviewers.bank import topic_keywords
+    for story in ('Anyway, the basement flooded once during a storm and we lost half the jars, and my uncle had '
+                  'to come over with his little boat.',
+                  'That reminds me, my grandfather built a wooden boat in his garage one summer.'):
+        assert classify(story, topic_keywords('backend')) == 'off_topic', story
+
+
+def test_a_job_description_is_acknowledged_at_the_opening():
+    for language, said in (('ko', '직무'), ('en', 'job description')):
+        opening = OfflineInterviewer().open(InterviewContext('backend', language,
+                                                             job_description='결제 플랫폼 백엔드. 정산 배치와 PG 연동.'))
+        assert said in opening.text
+        assert said not in OfflineInterviewer().open(InterviewContext('backend', language)).text
+
+
+def test_a_word_is_said_back_once_and_never_as_a_verb_form_or_a_bare_phrase_of_function_words():
+    from chalicelib.interviewers.reading import keywords_heard
+    points = [{'keywords': ['both sides']}, {'keywords': ['both sides', 'trade-off']}, {'keywords': ['the problem was']},
+              {'keywords': ['재사용']}, {'keywords': ['서명']}]
+    assert keywords_heard(points, 'I listened to both sides and weighed the trade-off.') == ['both sides', 'trade-off']
+    assert keywords_heard(points, 'The problem was latency.') == []
+    assert keywords_heard(points, '토큰을 재사용하지 않고 서명된 값만 믿습니다.') == []

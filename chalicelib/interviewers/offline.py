@@ -23,6 +23,7 @@ WEAK_COVERAGE = 0.34
 INTRO, CLOSING = 'intro', 'closing'
 MOVE_ON = {reading.STEERING: 'move_on_steering', reading.OFF_TOPIC: 'move_on_off_topic'}
 ASKS = re.compile(r'[?？]|궁금|여쭤|여쭙|알고 싶')  # the candidate asks something back at the close
+ASKS_SCORE = re.compile(r'\bscore|\bgrade|\bpass(ed)?\b|\bhired?\b|점수|몇 점|합격|통과', re.IGNORECASE)
 
 
 def spoken_title(topic_text: Optional[str], topic: dict, language: str) -> str:
@@ -72,6 +73,7 @@ class OfflineInterviewer:
                  'avoid': list(context.recent_questions or [])[-60:]}
         title = spoken_title(context.topic, topic, context.language)
         said = [self._say('opening', context.language, state, topic=title),
+                *([self._say('job_noted', context.language, state)] if context.job_description else []),
                 self._say('intro_question', context.language, state)]
         return InterviewerReply(text=' '.join(said), state=state)
 
@@ -87,7 +89,7 @@ class OfflineInterviewer:
         answered = context.answers_so_far + 1
 
         if state['current'] == CLOSING or answered >= self.question_count:
-            return self._close(language, state, notes, asked_back=state['current'] == CLOSING and ASKS.search(answer))
+            return self._close(language, state, notes, answer if state['current'] == CLOSING else '')
         if kind != reading.SUBSTANTIVE and not state['nudged'] and answered < self.question_count - 1:
             state['nudged'] = True
             return InterviewerReply(text=self._nudge(kind, language, state, points), state=state, notes=notes)
@@ -131,10 +133,14 @@ class OfflineInterviewer:
         text = ' '.join([*lead, self._say('closing_question', language, state)])
         return InterviewerReply(text=text, state=state, notes=notes)
 
-    def _close(self, language: str, state: dict, notes: Optional[str], asked_back=False) -> InterviewerReply:
+    def _close(self, language: str, state: dict, notes: Optional[str], closing_answer: str = '') -> InterviewerReply:
         state['current'] = None
-        # A question for the interviewer deserves an answer; a practice interviewer has none to give.
-        said = [self._say('closing_asked', language, state)] if asked_back else []
+        # A question for the interviewer deserves an answer; a practice interviewer has little to give:
+        # the score comes with the feedback, anything about a team is one to ask on the day.
+        said = []
+        if ASKS.search(closing_answer):
+            said = [self._say('closing_asked_score' if ASKS_SCORE.search(closing_answer) else 'closing_asked',
+                              language, state)]
         text = ' '.join([*said, self._say('closing', language, state)])
         return InterviewerReply(text=text, state=state, finished=True, notes=notes)
 
@@ -150,6 +156,8 @@ class OfflineInterviewer:
         kinds = {reading.EMPTY: 'nudge_empty', reading.NON_ANSWER: 'nudge_non_answer',
                  reading.GIBBERISH: 'nudge_gibberish', reading.OFF_TOPIC: 'nudge_off_topic',
                  reading.STEERING: 'decline_steering', reading.GREETING: 'greeting_reply'}
+        if state['current'] == INTRO and kind == reading.NON_ANSWER:
+            return self._say('nudge_intro', language, state)  # no concept to reason from: just a short intro
         said = [self._say(kinds[kind], language, state)]
         question = self._asked_now(state) or {}
         keyword = _hint_keyword(points, language, question.get(language, ''))

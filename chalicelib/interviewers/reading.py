@@ -56,7 +56,9 @@ STEERING_PATTERN = re.compile(
 OFF_TOPIC_PATTERN = re.compile(
     r'여행|주말|제주|요리|맛집|영화|날씨|축구|야구|강아지|고양이|드라마|휴가|바다|캠핑|등산|'
     r'\btrip\b|\bweekend\b|\bvacation\b|\bholiday\b|\bcooking\b|\brecipe\b|\bmovie\b|\bweather\b|'
-    r'\bsoccer\b|\bfootball\b|\bbaseball\b|\bmy dog\b|\bmy cat\b|\bbeach\b|\bcamping\b|\bhiking\b', re.IGNORECASE)
+    r'\bsoccer\b|\bfootball\b|\bbaseball\b|\bmy dog\b|\bmy cat\b|\bbeach\b|\bcamping\b|\bhiking\b|'
+    r'\bgrand(mother|father|ma|pa)\b|\bmy (uncle|aunt|mom|dad|mother|father)\b|\bgarden\b|\bbasement\b|'
+    r'\bboat\b|\bstorm\b|\bfishing\b|할머니|할아버지|삼촌|이모|고모|텃밭|지하실|낚시|보트', re.IGNORECASE)
 # Off-topic by vocabulary: answers of at least STORY_MIN_WORDS content words of which at most
 # STORY_WORK_SHARE are words the banks use; with an everyday cue word, under CUED_WORK_SHARE.
 STORY_MIN_WORDS, STORY_WORK_SHARE, CUED_WORK_SHARE = 8, 0.5, 0.7
@@ -115,7 +117,8 @@ def keywords_heard(points: List[dict], answer: str, limit: int = 2, asked: str =
         for word in point.get('keywords', []):
             match = re.search(WORD_START + re.escape(word.lower()), text)
             said = _whole_word(answer, match.start(), match.end()) if match else None
-            if said and not mentions(question, said.lower()):
+            if said and not mentions(question, said.lower()) and said.lower() not in (w.lower() for _, w in found) \
+                    and said.split()[0].lower() not in EN_FUNCTION_WORDS:  # not "the problem was"
                 found.append((match.start(), said))
                 break
     return [word for _, word in sorted(found)[:limit]]
@@ -131,8 +134,10 @@ def _whole_word(answer: str, start: int, end: int) -> str:
         return word
     for particle in KO_PARTICLES:
         if word.endswith(particle) and len(word) - len(particle) >= 2:
-            return word[:-len(particle)]
-    return None if word.endswith(KO_PREDICATE_ENDINGS + ('해', '하', '게', '지', '고', '서', '면')) else word
+            word = word[:-len(particle)]
+            break
+    return None if word.endswith(KO_PREDICATE_ENDINGS + ('해', '하', '게', '지', '고', '서', '면', '된', '될', '한', '할',
+                                                          '록')) else word
 
 
 def key_point_coverage(question: dict, answer: str) -> float:
