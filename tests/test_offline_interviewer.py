@@ -289,3 +289,14 @@ def test_a_word_is_said_back_once_and_never_as_a_verb_form_or_a_bare_phrase_of_f
     assert keywords_heard(points, 'I listened to both sides and weighed the trade-off.') == ['both sides', 'trade-off']
     assert keywords_heard(points, 'The problem was latency.') == []
     assert keywords_heard(points, '토큰을 재사용하지 않고 서명된 값만 믿습니다.') == []
+
+
+def test_no_sentence_is_shared_by_two_phrases():
+    """make eval caught '그 요청은 들어드릴 수 없습니다.' said twice in an interview: once declining, once
+    moving on, after the decline was made formal. No two phrases may share a sentence."""
+    from collections import Counter
+    from chalicelib.interviewers.bank import phrases
+    for language, kinds in phrases().items():
+        said = Counter(sentence for options in kinds.values() for phrase in options
+                       for sentence in re.split(r'(?<=[.?!])\s+', phrase) if len(sentence) >= 12)
+        assert [s for s, n in said.items() if n > 1] == [], language
