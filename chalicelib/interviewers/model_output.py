@@ -177,9 +177,8 @@ def clean_spoken(text: str) -> str:
 
 
 def has_markup(text: str) -> bool:
-    decoded = html.unescape(_entities_closed(text))
-    return bool(TEMPLATE_TOKEN.search(text) or HTML_TAG.search(text) or HTML_ENTITY.search(text)
-                or TEMPLATE_TOKEN.search(decoded) or HTML_TAG.search(decoded))
+    decoded = html.unescape(_entities_closed(text))  # keeps every tag of `text`, and shows encoded ones
+    return bool(HTML_ENTITY.search(text) or TEMPLATE_TOKEN.search(decoded) or HTML_TAG.search(decoded))
 
 
 def _entities_closed(text: str) -> str:
