@@ -12,8 +12,8 @@ from statistics import mean
 from typing import List, Optional
 
 from chalicelib.answer_signals import (FULL_DEPTH_CHARS, LIST_ONLY_QUALITY, LONG_ANSWER_CHARS, MEASURED, SENTENCE_END,
-                                      Signals,
-                                      answer_score, delivery_score, depth_score, is_intro, measure, structure_score)
+                                      Signals, answer_score, delivery_score, depth_score, is_intro, measure,
+                                      structure_score)
 from chalicelib.interviewers.bank import resolve_topic
 from chalicelib.report_texts import TEXT
 from chalicelib.transcript import Exchange, clip

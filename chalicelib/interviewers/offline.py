@@ -84,7 +84,8 @@ class OfflineInterviewer:
         question = self._asked_now(state)
         kind = reading.classify(answer, topic_keywords(topic['id']))
         points = (question or {}).get('key_points', [])
-        heard = reading.keywords_heard(points, answer, asked=(question or {}).get(language, '')) if kind == reading.SUBSTANTIVE else []
+        asked = (question or {}).get(language, '')
+        heard = reading.keywords_heard(points, answer, asked=asked) if kind == reading.SUBSTANTIVE else []
         notes = self._notes(state, kind, points, answer)
         answered = context.answers_so_far + 1
 
