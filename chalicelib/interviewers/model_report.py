@@ -5,6 +5,8 @@ import json
 import math
 from typing import Iterable, List, Optional
 
+from chalicelib.interviewers import model_output, prompts
+
 REPORT_TRANSCRIPT_CHARS = 12000
 
 REPORT_SCHEMA_HINT = json.dumps({
@@ -83,7 +85,6 @@ def validate_report(data: object, language: str, required: Optional[Iterable[str
 def _reject_unspeakable(report: dict, language: str) -> None:
     """The checks a spoken reply gets, on every text the model wrote (the candidate's own words,
     quoted, may hold anything they typed): the summary and a suggestion are read aloud at the close."""
-    from chalicelib.interviewers import model_output, prompts
     written = [report['summary'], *report['strengths'], *(c['reason'] for c in report['criteria']),
                *(i['suggestion'] for i in report['improvements'])]
     shown = written + [text for q in report['questions'] for text in (q['question'], *q['suggested_outline'])]

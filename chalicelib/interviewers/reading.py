@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
-from typing import List
+from typing import List, Optional
 
 from chalicelib.interviewers.bank import topics
 
@@ -124,7 +124,7 @@ def keywords_heard(points: List[dict], answer: str, limit: int = 2, asked: str =
     return [word for _, word in sorted(found)[:limit]]
 
 
-def _whole_word(answer: str, start: int, end: int) -> str:
+def _whole_word(answer: str, start: int, end: int) -> Optional[str]:
     """The word a keyword match starts, to its end; None for a Korean verb form."""
     while end < len(answer) and (answer[end].isalnum() or answer[end] in '+#' or
                                  (answer[end] in '-.' and end + 1 < len(answer) and answer[end + 1].isalnum())):
