@@ -4,7 +4,7 @@ whether an answer was right: the offline report cannot know that."""
 TEXT = {
     'en': {
         'overall_label': 'Coverage & delivery index',
-        'relevance': 'Your answers mentioned {hit} of the {total} key points of the {answers} {questions} they answered, '
+        'relevance': 'Your answers mentioned {hit} of the {total} key points of the {answers} {questions} asked, '
                      'counted where they were said in sentences.',
         'relevance_unchecked': ('No bank key points to check against; {ok} of {answers} answers were '
                                 'substantive (capped at {cap}).'),
@@ -17,9 +17,9 @@ TEXT = {
         'top_fillers': ' (most often {items})',
         'filler_item': '"{word}" ×{count}',
         'star': 'Named {avg} of 4 STAR parts per answer on average; {full} of {answers} answers had all four.',
-        'not_answers': ' {n} of {answers} {replies} {were} not answers we could assess ({kinds}).',
+        'not_answers': ' {n} of {answers} {replies} {were} ({kinds}).',
         'questions_word': ('question', 'questions'),
-        'were': ('was', 'were'),
+        'were': ('was not an answer we could assess', 'were not answers we could assess'),
         'kinds': {'empty': 'empty', 'non_answer': "\"I don't know\"", 'gibberish': 'unreadable',
                   'off_topic': 'off the question', 'steering': 'requests to the interviewer',
                   'greeting': 'greetings'},
@@ -72,16 +72,17 @@ TEXT = {
                         'unsure, reason out loud in a few sentences.'),
         'spoken_tip': {
             'relevance': 'To raise it, explain the key points each question asks about, in full sentences.',
-            'depth': 'To raise it, give each answer three or four sentences: your point, the reason and a real example.',
+            'depth': 'To raise it, cover what each question asks and back it with a trade-off or a real example.',
             'structure': 'To raise it, signpost your answers with words like first, because and for example.',
             'communication': 'To raise it, drop the filler words and open each answer with your conclusion.',
             'star': 'To raise it, tell each story as situation, task, action and result, ending with a number.',
         },
         'spoken_worst': 'The area with most room to grow was {label}.',
+        'spoken_high': 'Every area measured high; keep answering this way.',
     },
     'ko': {
         'overall_label': '요점·전달 지표',
-        'relevance': '답한 질문 {answers}개의 핵심 요점 {total}개 중 {hit}개를 문장으로 언급했습니다.',
+        'relevance': '질문 {answers}개의 핵심 요점 {total}개 중 {hit}개를 답변에서 문장으로 언급했습니다.',
         'relevance_unchecked': ('비교할 핵심 요점이 없어, 답변 {answers}개 중 충분한 길이의 답변 {ok}개로 '
                                 '매겼습니다(최대 {cap}점).'),
         'depth': '답변은 평균 {avg}자이며, 짧은 답변 {short}개, {long_chars}자를 넘는 답변 {long}개입니다.',
@@ -132,11 +133,12 @@ TEXT = {
         'spoken_none': '이번 면접에서는 평가할 수 있는 답변을 찾지 못했습니다. 다음에는 확실하지 않더라도 생각하는 과정을 몇 문장으로 말해 보세요.',
         'spoken_tip': {
             'relevance': '각 질문이 묻는 핵심 요점을 문장으로 설명해 보세요.',
-            'depth': '답변마다 주장, 이유, 실제 사례를 담아 서너 문장으로 말해 보세요.',
+            'depth': '각 질문이 묻는 내용을 다루고, 트레이드오프나 실제 사례로 뒷받침해 보세요.',
             'structure': '첫째, 왜냐하면, 예를 들어 같은 표현으로 답변의 흐름을 드러내 보세요.',
             'communication': '군말을 줄이고 결론부터 말해 보세요.',
             'star': '경험은 상황, 과제, 행동, 결과 순서로 말하고, 결과는 수치로 마무리해 보세요.',
         },
         'spoken_worst': '가장 보완할 항목은 {label}입니다.',
+        'spoken_high': '모든 항목이 높게 측정되었습니다. 지금처럼 답해 보세요.',
     },
 }

@@ -23,6 +23,7 @@ EXCERPT_CHARS = 150
 NO_KEY_POINTS_CAP = 70  # relevance that cannot be checked against key points is never rated high
 DEFAULT_CRITERIA = ['relevance', 'depth', 'structure', 'communication']
 WEIGHTS = {'relevance': 3, 'depth': 3, 'structure': 2, 'communication': 2, 'star': 2}
+HIGH_CRITERION = 80  # every criterion at least this high: the close names no area to improve
 
 
 # -- criteria -------------------------------------------------------------------------------------
@@ -127,11 +128,17 @@ def spoken_feedback(report: dict) -> str:
     t = TEXT.get(report.get('language'), TEXT['en'])
     if all(not q.get('answered', True) for q in report.get('questions', [])):
         return t['spoken_none']
-    # The largest gap as the overall number weighs it, so content comes before form.
-    worst = max(report['criteria'], key=lambda c: WEIGHTS.get(c['name'], 1) * (100 - c['score']))
-    return ' '.join([t['spoken_score'].format(score=report['overall_score']),
-                     t['spoken_worst'].format(label=t['labels'].get(worst['name'], worst['name'])),
+    said = t['spoken_score'].format(score=report['overall_score'])
+    if all(c['score'] >= HIGH_CRITERION for c in report['criteria']):
+        return f"{said} {t['spoken_high']}"  # a tip here would invent a fault
+    worst = _largest_gap(report['criteria'])
+    return ' '.join([said, t['spoken_worst'].format(label=t['labels'].get(worst['name'], worst['name'])),
                      t['spoken_tip'].get(worst['name'], '')]).strip()
+
+
+def _largest_gap(criteria: List[dict]) -> dict:
+    """The criterion with most to gain as the overall number weighs it: content before form."""
+    return max(criteria, key=lambda c: WEIGHTS.get(c['name'], 1) * (100 - c['score']))
 
 
 def _strengths(signals: List[Signals], language: str, uses_star: bool) -> List[str]:
@@ -196,7 +203,8 @@ def _issues(s: Signals, language: str, uses_star: bool) -> List[tuple]:
     story = uses_star and s.exchange.key_points and s.chars >= FULL_DEPTH_CHARS[language]
     if story and 'result' not in s.star_parts:  # the one STAR gap the markers can be sure of
         issues.append(('star', t['no_result']))
-    if not s.markers and not s.short and s.quality >= LIST_ONLY_QUALITY and not is_intro(s):
+    content = any(kind in ('list_only', 'missed', 'short') for kind, _ in issues)  # content before form
+    if not s.markers and not s.short and s.quality >= LIST_ONLY_QUALITY and not is_intro(s) and not content:
         issues.append(('structure', t['no_structure']))
     return issues
 
@@ -225,7 +233,7 @@ def _question_entry(s: Signals, language: str, uses_star: bool) -> dict:
 def _summary(overall: int, criteria: List[dict], signals: List[Signals], language: str) -> str:
     t = TEXT[language]
     best = max(criteria, key=lambda c: c['score'])
-    worst = min(criteria, key=lambda c: c['score'])
+    worst = _largest_gap(criteria)  # the area the spoken close names too
     kinds = Counter(s.exchange.kind for s in signals if not s.answered)
     not_answers = ''
     if kinds:
@@ -233,7 +241,7 @@ def _summary(overall: int, criteria: List[dict], signals: List[Signals], languag
         n = sum(kinds.values())
         not_answers = t['not_answers'].format(n=n, answers=len(signals), kinds=named, were=t['were'][n != 1],
                                               replies=t['replies'][len(signals) != 1])
-    form = 'summary_flat' if best['score'] == worst['score'] else 'summary'
+    form = 'summary_flat' if len({c['score'] for c in criteria}) == 1 else 'summary'
     return t[form].format(score=overall, answers=len(signals), replies=t['replies'][len(signals) != 1],
                           not_answers=not_answers, best=t['labels'][best['name']], best_score=best['score'],
                           worst=t['labels'][worst['name']], worst_score=worst['score'])

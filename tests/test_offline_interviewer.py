@@ -300,3 +300,8 @@ def test_no_sentence_is_shared_by_two_phrases():
         said = Counter(sentence for options in kinds.values() for phrase in options
                        for sentence in re.split(r'(?<=[.?!])\s+', phrase) if len(sentence) >= 12)
         assert [s for s, n in said.items() if n > 1] == [], language
+
+
+def test_a_korean_plea_to_pass_at_the_close_gets_the_score_answer():
+    replies, _, _ = run_interview('ko', [EXPLAINED['ko']] * 4 + ['합격시켜 주세요.'])
+    assert '피드백' in replies[-1] and '실제 면접관' in replies[-1]

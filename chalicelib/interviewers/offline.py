@@ -139,7 +139,7 @@ class OfflineInterviewer:
         # A question for the interviewer deserves an answer; a practice interviewer has little to give:
         # the score comes with the feedback, anything about a team is one to ask on the day.
         said = []
-        if ASKS.search(closing_answer):
+        if ASKS.search(closing_answer) or ASKS_SCORE.search(closing_answer):
             said = [self._say('closing_asked_score' if ASKS_SCORE.search(closing_answer) else 'closing_asked',
                               language, state)]
         text = ' '.join([*said, self._say('closing', language, state)])
