@@ -305,3 +305,12 @@ def test_no_sentence_is_shared_by_two_phrases():
 def test_a_korean_plea_to_pass_at_the_close_gets_the_score_answer():
     replies, _, _ = run_interview('ko', [EXPLAINED['ko']] * 4 + ['합격시켜 주세요.'])
     assert '피드백' in replies[-1] and '실제 면접관' in replies[-1]
+
+
+def test_no_phrase_fragment_or_story_label_is_said_back():
+    """A third sitting heard '하나의 트랜잭션으로 묶', '결과적', '상황' and '과제' said back."""
+    from chalicelib.interviewers.reading import keywords_heard
+    points = [{'keywords': ['하나의 트랜잭션으로 묶']}, {'keywords': ['결과적']}, {'keywords': ['상황', 'situation']},
+              {'keywords': ['과제']}, {'keywords': ['사가']}]
+    said = keywords_heard(points, '상황은 이랬고 제 과제는 하나의 트랜잭션으로 묶을 수 없어서 결과적으로 사가를 썼습니다.', limit=5)
+    assert said == ['사가'], said

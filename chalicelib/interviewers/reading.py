@@ -75,6 +75,8 @@ VOCAB_STOPWORDS = {
 KO_VOCAB_STOPWORDS = {'그리고', '그래서', '하지만', '그런데', '정말', '너무', '진짜', '그냥', '저는', '제가', '저희', '우리',
                       '그때', '요즘', '이번', '지난', '다음', '같이', '함께', '많이', '조금', '항상', '매일'}
 KO_COURTESY = ('하세요', '하십니까', '습니다', '잘', '부탁', '감사', '네', '예', '저도', '만나', '뵙', '반갑', '오늘', '면접관')
+# The parts of a STAR story: a candidate who says '상황은…' is only naming the part, not making a point.
+STORY_LABELS = {'상황', '과제', '행동', '결과', 'situation', 'task', 'action', 'result'}
 # Particles that follow a Korean noun, longest first, taken off a word said back to the candidate.
 KO_PARTICLES = ('에서는', '으로는', '이라는', '에서', '으로', '까지', '부터', '처럼', '보다', '라는', '이나', '에는',
                 '은', '는', '이', '가', '을', '를', '에', '로', '와', '과', '도', '만', '의', '나')
@@ -118,7 +120,8 @@ def keywords_heard(points: List[dict], answer: str, limit: int = 2, asked: str =
             match = re.search(WORD_START + re.escape(word.lower()), text)
             said = _whole_word(answer, match.start(), match.end()) if match else None
             if said and not mentions(question, said.lower()) and said.lower() not in (w.lower() for _, w in found) \
-                    and said.split()[0].lower() not in EN_FUNCTION_WORDS:  # not "the problem was"
+                    and said.split()[0].lower() not in EN_FUNCTION_WORDS and said.lower() not in STORY_LABELS \
+                    and not (' ' in said and HANGUL.search(said)):  # not "the problem was", '…트랜잭션으로 묶'
                 found.append((match.start(), said))
                 break
     return [word for _, word in sorted(found)[:limit]]
@@ -137,7 +140,7 @@ def _whole_word(answer: str, start: int, end: int) -> Optional[str]:
             word = word[:-len(particle)]
             break
     return None if word.endswith(KO_PREDICATE_ENDINGS + ('해', '하', '게', '지', '고', '서', '면', '된', '될', '한', '할',
-                                                          '록')) else word
+                                                          '록', '적')) else word
 
 
 def key_point_coverage(question: dict, answer: str) -> float:
