@@ -233,9 +233,10 @@ def repeats(text: str, earlier: Iterable[str]) -> bool:
     said = _normalized(text)
     asked = {_normalized(q) for q in _questions_in(text)}
     for before in earlier:
-        if asked & {_normalized(q) for q in _questions_in(clean_spoken(before))}:
+        cleaned = clean_spoken(before)
+        if asked & {_normalized(q) for q in _questions_in(cleaned)}:
             return True  # the same question behind a new lead-in
-        before = _normalized(clean_spoken(before))
+        before = _normalized(cleaned)
         if said == before:
             return True
         matcher = SequenceMatcher(None, said, before, autojunk=False)

@@ -235,9 +235,10 @@ class OfflineInterviewer:
 def _hint_keyword(points: List[dict], language: str, asked: str = '') -> Optional[str]:
     """A keyword of the question's first point it helps with, in the interview's script where
     there is one: never a word the question itself says, which would be no hint."""
+    asked_words = re.findall(r'\w{3,}', asked.lower())
     for point in points:
         words = [w for w in point.get('keywords', []) if not reading.mentions(asked, w) and
-                 not any(reading.mentions(w, part) for part in re.findall(r'\w{3,}', asked.lower()))]
+                 not any(reading.mentions(w, part) for part in asked_words)]
         native = [w for w in words if bool(reading.HANGUL.search(w)) == (language == 'ko')]
         usable = native or ([] if language == 'en' else words)  # never a Korean word in English
         if usable:
